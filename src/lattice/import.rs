@@ -1,0 +1,1 @@
+//! Micro-CT import (placeholder; filled in by the import module).

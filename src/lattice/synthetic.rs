@@ -1,0 +1,1 @@
+//! Synthetic trabecular generator (placeholder).

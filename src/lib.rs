@@ -1,0 +1,23 @@
+//! trabecula: an agent-based simulator of trabecular bone remodeling at the level of
+//! single cells.
+//!
+//! The library holds everything; the `trabecula` binary is a thin command-line layer
+//! over it. The pieces, one concept per module:
+//!
+//! - [`config`]: TOML configuration, read into a raw form and validated in one place.
+//! - [`lattice`]: the voxel lattice of bone volume fraction, the synthetic trabecular
+//!   generator and micro-CT import.
+//! - [`morphometry`]: BV/TV, thickness and spacing by distance transform, Euler
+//!   characteristic and connectivity density, components, the simple-point test.
+//! - [`output`]: the HDF5 result file; the only module that touches the HDF5 crate.
+//! - [`cli`]: the commands behind the binary.
+
+pub mod cli;
+pub mod config;
+pub mod grid;
+pub mod lattice;
+pub mod morphometry;
+pub mod output;
+
+/// Version of this software, recorded in every output file.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
