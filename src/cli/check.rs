@@ -1,0 +1,13 @@
+//! `trabecula check CONFIG`: validate only, listing every problem with its key.
+
+use super::ConfigArgs;
+
+/// Validates the config; on success prints a one-line summary (unless quiet).
+pub fn run(args: &ConfigArgs, quiet: bool) -> anyhow::Result<()> {
+    let config = args.load()?;
+    if !quiet {
+        println!("{}: ok", args.config.display());
+        let _ = config;
+    }
+    Ok(())
+}
