@@ -21,3 +21,7 @@ pub mod output;
 
 /// Version of this software, recorded in every output file.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Git revision this build came from ("unknown" outside a checkout; "-dirty" when
+/// tracked files had uncommitted changes), recorded in every output file.
+pub const GIT_REVISION: &str = env!("TRABECULA_GIT_REVISION");
