@@ -221,14 +221,21 @@ struct Interpreter<'a> {
 
 impl Interpreter<'_> {
     fn bad(&self, key: &str, expected: impl Into<String>) -> ImportError {
-        let f = &self.fields[key];
+        let (line, value) = self
+            .fields
+            .get(key)
+            .map_or((0, ""), |f| (f.line, f.value.as_str()));
         ImportError::BadValue {
             path: self.path.to_owned(),
-            line: f.line,
+            line,
             key: key.to_owned(),
-            value: shorten(&f.value),
+            value: shorten(value),
             expected: expected.into(),
         }
+    }
+
+    fn value(&self, key: &str) -> &str {
+        self.fields.get(key).map_or("", |f| f.value.as_str())
     }
 
     fn required(&self, key: &str, why: &str) -> Result<&Field, ImportError> {
@@ -274,6 +281,21 @@ impl Interpreter<'_> {
         let sizes: [u64; 3] = sizes
             .try_into()
             .map_err(|_| self.bad("sizes", "3 integers, one per axis (dimension is 3)"))?;
+
+        if let Some(kinds) = self.fields.get("kinds") {
+            let ok = ["domain", "space", "???", "none"];
+            let words: Vec<String> = parse_strings(&kinds.value)
+                .unwrap_or_default()
+                .iter()
+                .map(|k| k.to_lowercase())
+                .collect();
+            if words.len() != 3 || words.iter().any(|k| !ok.contains(&k.as_str())) {
+                return Err(self.bad(
+                    "kinds",
+                    "3 spatial kinds (domain, space, ??? or none): every axis must be spatial",
+                ));
+            }
+        }
 
         let enc_field = self.required("encoding", "it says how the samples are stored")?;
         let encoding = match enc_field.value.to_lowercase().as_str() {
@@ -391,7 +413,7 @@ impl Interpreter<'_> {
             });
         }
         let mut s = [0.0; 3];
-        let tokens: Vec<&str> = self.fields["spacings"].value.split_whitespace().collect();
+        let tokens: Vec<&str> = self.value("spacings").split_whitespace().collect();
         if tokens.len() != 3 {
             return Err(self.bad("spacings", "3 numbers, one per axis"));
         }
@@ -406,7 +428,7 @@ impl Interpreter<'_> {
 
     fn spacing_from_directions(&mut self) -> Result<[f64; 3], ImportError> {
         let key = "space directions";
-        let vectors = parse_vectors(&self.fields[key].value)
+        let vectors = parse_vectors(self.value(key))
             .ok_or_else(|| self.bad(key, "3 vectors such as (0.01,0,0) (0,0.01,0) (0,0,0.01)"))?;
         if vectors.len() != 3 {
             return Err(self.bad(key, "3 vectors, one per axis (dimension is 3)"));
@@ -455,7 +477,7 @@ impl Interpreter<'_> {
             }
         }
         if !axis_aligned {
-            let line = self.fields[key].line;
+            let line = self.fields.get(key).map_or(0, |f| f.line);
             self.warnings.push(format!(
                 "header line {line}: space directions are not axis-aligned; the rotation is dropped and the vector lengths are used as spacings"
             ));
@@ -734,6 +756,19 @@ mod tests {
         assert_eq!(h.line_skip, 2);
         assert_eq!(h.byte_skip, -1);
         assert!(h.warnings.is_empty(), "{:?}", h.warnings);
+    }
+
+    #[test]
+    fn non_spatial_kinds_are_refused() {
+        let ok = header(&format!(
+            "{BASE}kinds: domain domain space\nspacings: 1 1 1\n\n"
+        ));
+        assert!(ok.is_ok());
+        let e = header(&format!(
+            "{BASE}kinds: RGB-color domain domain\nspacings: 1 1 1\n\n"
+        ))
+        .unwrap_err();
+        assert!(e.to_string().contains("RGB-color"), "{e}");
     }
 
     #[test]

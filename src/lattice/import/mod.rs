@@ -70,7 +70,7 @@ pub struct GreyVolume {
 }
 
 impl GreyVolume {
-    /// The value at voxel `(x, y, z)`.
+    /// The value at voxel `(x, y, z)`. Panics if the voxel is outside the volume.
     #[inline]
     pub fn value(&self, x: usize, y: usize, z: usize) -> f32 {
         self.data[self.dims.index(x, y, z)]
@@ -90,6 +90,12 @@ impl GreyVolume {
     ///
     /// Fails if the box is empty or reaches outside the volume.
     pub fn crop(&self, crop: &Crop) -> Result<GreyVolume, ImportError> {
+        if self.data.len() != self.dims.len() {
+            return Err(ImportError::invalid(
+                "grey volume",
+                format!("{} values for a {} grid", self.data.len(), self.dims),
+            ));
+        }
         let d = self.dims.as_array();
         for a in 0..3 {
             let end = crop.origin[a].checked_add(crop.size[a]);

@@ -26,7 +26,7 @@ use super::error::ImportError;
 use super::segment::BinaryVolume;
 use super::MAX_VOXELS;
 use crate::grid::{BoneMask, Dims};
-use crate::lattice::{Lattice, BONE_THRESHOLD};
+use crate::lattice::Lattice;
 
 /// Relative difference between the largest and smallest spacing below which a volume
 /// counts as isotropic (1e-5: header spacings are often rounded from single precision).
@@ -80,12 +80,17 @@ pub fn resample(binary: &BinaryVolume, target_voxel_um: f64) -> Result<Lattice, 
         }
         m[a] = cells as usize;
     }
-    let total = m.iter().try_fold(1u64, |acc, &c| acc.checked_mul(c as u64));
-    if total.is_none_or(|t| t > MAX_VOXELS) {
+    // The final grid and the two intermediate ones of the separable passes.
+    let too_big = |c: [usize; 3]| {
+        c.iter()
+            .try_fold(1u64, |acc, &k| acc.checked_mul(k as u64))
+            .is_none_or(|t| t > MAX_VOXELS)
+    };
+    if too_big(m) || too_big([m[0], n[1], n[2]]) || too_big([m[0], m[1], n[2]]) {
         return Err(ImportError::invalid(
             "target voxel size",
             format!(
-                "{target_voxel_um} um gives a grid of {} x {} x {} voxels, more than {MAX_VOXELS}",
+                "{target_voxel_um} um gives a grid of {} x {} x {} voxels (or an intermediate one) of more than {MAX_VOXELS}",
                 m[0], m[1], m[2]
             ),
         ));
@@ -173,7 +178,7 @@ fn axis_weights(n: usize, s: f64, m: usize, t: f64) -> Vec<Vec<(usize, f64)>> {
 /// An isotropic volume (within [`ISOTROPY_TOLERANCE`]) is taken voxel for voxel, with
 /// the mean of its three spacings as voxel size. An anisotropic one is resampled to
 /// its finest spacing with [`resample`], and voxels with a bone fraction of at least
-/// [`BONE_THRESHOLD`] are bone.
+/// [`BONE_THRESHOLD`](crate::lattice::BONE_THRESHOLD) are bone.
 pub fn to_isotropic_mask(binary: &BinaryVolume) -> Result<BoneMask, ImportError> {
     check(binary)?;
     if isotropic(binary.spacing_um) {
@@ -189,7 +194,6 @@ pub fn to_isotropic_mask(binary: &BinaryVolume) -> Result<BoneMask, ImportError>
         .copied()
         .fold(f64::INFINITY, f64::min);
     let lattice = resample(binary, finest)?;
-    debug_assert!(BONE_THRESHOLD > 0.0);
     Ok(lattice.mask())
 }
 
