@@ -39,6 +39,7 @@ mod raw;
 mod resample;
 mod sample;
 mod segment;
+mod values;
 
 pub use error::ImportError;
 pub use nrrd::{read_nrrd, read_nrrd_bytes, MAX_HEADER_BYTES};
