@@ -1,1 +1,0 @@
-//! Micro-CT import (placeholder; filled in by the import module).
