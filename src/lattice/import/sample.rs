@@ -59,6 +59,22 @@ impl DType {
     }
 }
 
+impl std::str::FromStr for DType {
+    type Err = String;
+
+    /// `uint8`, `int8`, `uint16`, `int16`, `uint32`, `int32`, `float32`, `float64`, or
+    /// any NRRD spelling of a supported type.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "float32" => Ok(Self::F32),
+            "float64" => Ok(Self::F64),
+            _ => super::values::parse_type(s).map_err(|_| {
+                format!("unknown sample type {s:?}; valid: uint8, int8, uint16, int16, uint32, int32, float32, float64")
+            }),
+        }
+    }
+}
+
 impl std::fmt::Display for DType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.nrrd_name())
