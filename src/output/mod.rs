@@ -61,12 +61,17 @@
 //! [`read_snapshot_lattice`], [`read_lattice`], [`read_timeseries`],
 //! [`read_events`]) read everything the writer writes; see [`reader`].
 
+mod decode;
 pub mod error;
 pub mod reader;
 pub mod schema;
+mod session;
 mod snapshot;
 pub mod timeseries;
 pub mod writer;
+
+#[cfg(test)]
+mod tests;
 
 pub use error::OutputError;
 pub use reader::{

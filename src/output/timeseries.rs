@@ -18,7 +18,7 @@ use hdf5_pure::{AttrValue, File, MaxExtent};
 
 use super::error::OutputError;
 use super::schema as s;
-use super::writer::{lock, Session};
+use super::session::{lock, Session};
 
 /// What a table records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -51,13 +51,16 @@
 //! series (or 10 s of run time) when killed, and pays well under 1 ms per row.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use hdf5_pure::{AttrValue, File, FileAccessProperties, FileBuilder, SyncPolicy};
+use hdf5_pure::{AttrValue, FileBuilder};
 
 use super::error::OutputError;
 use super::schema as s;
+#[cfg(test)]
+use super::session::InjectedFailure;
+use super::session::{lock, open_session, Session};
 use super::snapshot;
 use super::timeseries::{Table, TableBuffer, TableKind};
 use crate::lattice::Lattice;
@@ -167,17 +170,7 @@ impl OutputFile {
         }
         write_skeleton(&path, meta)?;
         let file = open_session(&path, options.sync)?;
-        let session = Session {
-            path: path.clone(),
-            file: Some(file),
-            closed_reason: None,
-            options,
-            tables: Vec::new(),
-            has_lattice: false,
-            has_timeseries: false,
-            snapshots: Vec::new(),
-            last_commit: Instant::now(),
-        };
+        let session = Session::new(path.clone(), file, options);
         Ok(Self {
             shared: Arc::new(Mutex::new(session)),
             path,
@@ -297,6 +290,12 @@ impl OutputFile {
             .unwrap_or(0)
     }
 
+    /// Makes the next commit fail at the given point.
+    #[cfg(test)]
+    pub(super) fn inject_failure(&self, failure: InjectedFailure) {
+        self.shared.lock().unwrap().inject = Some(failure);
+    }
+
     /// Flushes buffered rows and closes the file. Table handles report
     /// [`OutputError::Closed`] afterwards.
     pub fn close(self) -> Result<(), OutputError> {
@@ -310,148 +309,6 @@ impl Drop for OutputFile {
             let _ = session.close();
         }
     }
-}
-
-/// The state shared by an [`OutputFile`] and its table handles.
-pub(super) struct Session {
-    pub(super) path: PathBuf,
-    /// The open file; `None` once closed or after an unrecoverable failure.
-    file: Option<File>,
-    closed_reason: Option<String>,
-    pub(super) options: WriteOptions,
-    pub(super) tables: Vec<TableBuffer>,
-    has_lattice: bool,
-    has_timeseries: bool,
-    snapshots: Vec<String>,
-    last_commit: Instant,
-}
-
-impl Session {
-    /// Whether an append should trigger a flush now, given the table it went to.
-    pub(super) fn flush_due(&self, table: usize) -> bool {
-        let rows = self.options.flush_rows;
-        (rows > 0 && self.tables[table].pending_rows() >= rows)
-            || self
-                .options
-                .flush_interval
-                .is_some_and(|t| self.last_commit.elapsed() >= t)
-    }
-
-    /// Fails when the session can no longer write.
-    pub(super) fn ensure_open(&self) -> Result<&File, OutputError> {
-        self.file.as_ref().ok_or_else(|| OutputError::Closed {
-            path: self.path.clone(),
-            reason: self
-                .closed_reason
-                .clone()
-                .unwrap_or_else(|| "closed".to_string()),
-        })
-    }
-
-    /// Commits buffered rows, if any.
-    pub(super) fn flush(&mut self) -> Result<(), OutputError> {
-        self.ensure_open()?;
-        if self.tables.iter().all(|t| t.pending_rows() == 0) {
-            return Ok(());
-        }
-        self.commit(s::TIMESERIES, |_| Ok(()))
-    }
-
-    fn declare(
-        &mut self,
-        kind: TableKind,
-        group: &str,
-        columns: &[(&str, &str)],
-    ) -> Result<usize, OutputError> {
-        let buffer = TableBuffer::new(&self.path, kind, group, columns)?;
-        let chunk = self.options.table_chunk_rows;
-        self.commit(group, |file| buffer.stage_declaration(file, chunk))?;
-        self.tables.push(buffer);
-        Ok(self.tables.len() - 1)
-    }
-
-    /// One commit: what `stage` stages plus every buffered row, all or nothing.
-    /// On failure the session is reopened at the last committed state and the
-    /// buffered rows are kept.
-    fn commit(
-        &mut self,
-        object: &str,
-        stage: impl FnOnce(&File) -> Result<(), hdf5_pure::Error>,
-    ) -> Result<(), OutputError> {
-        let file = self.ensure_open()?.clone();
-        let result = stage(&file)
-            .and_then(|()| {
-                self.tables
-                    .iter()
-                    .try_for_each(|t| t.stage_pending_rows(&file))
-            })
-            .and_then(|()| file.commit());
-        drop(file);
-        match result {
-            Ok(()) => {
-                self.tables.iter_mut().for_each(TableBuffer::mark_flushed);
-                self.last_commit = Instant::now();
-                Ok(())
-            }
-            Err(e) => {
-                let err = OutputError::hdf5(&self.path, object, e);
-                self.recover();
-                Err(err)
-            }
-        }
-    }
-
-    /// Drops the session (discarding whatever was staged), reopens the file and
-    /// reconciles the buffers with what the file holds.
-    fn recover(&mut self) {
-        self.file = None;
-        let reopened = open_session(&self.path, self.options.sync).and_then(|file| {
-            for t in &mut self.tables {
-                t.reconcile(&self.path, &file)?;
-            }
-            Ok(file)
-        });
-        match reopened {
-            Ok(file) => self.file = Some(file),
-            Err(e) => self.closed_reason = Some(format!("could not recover after an error: {e}")),
-        }
-    }
-
-    fn close(&mut self) -> Result<(), OutputError> {
-        if self.file.is_none() {
-            return Ok(());
-        }
-        let flushed = self.flush();
-        let Some(file) = self.file.take() else {
-            return flushed;
-        };
-        self.closed_reason = Some("closed".to_string());
-        let closed = file
-            .close()
-            .map_err(|e| OutputError::hdf5(&self.path, "/", e));
-        flushed.and(closed)
-    }
-}
-
-/// Locks the shared session, mapping a poisoned lock (a panic while writing) to
-/// [`OutputError::Closed`].
-pub(super) fn lock<'a>(
-    shared: &'a Mutex<Session>,
-    path: &Path,
-) -> Result<MutexGuard<'a, Session>, OutputError> {
-    shared.lock().map_err(|_| OutputError::Closed {
-        path: path.to_path_buf(),
-        reason: "a previous write panicked".to_string(),
-    })
-}
-
-fn open_session(path: &Path, sync: SyncMode) -> Result<File, OutputError> {
-    let policy = match sync {
-        SyncMode::EveryCommit => SyncPolicy::Always,
-        SyncMode::OnClose => SyncPolicy::OnClose,
-    };
-    File::open_rw_with_options(path, FileAccessProperties::new().with_sync_policy(policy))
-        .map_err(|e| OutputError::hdf5(path, "/", e))
 }
 
 fn vstr(s: &str) -> AttrValue {
