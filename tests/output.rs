@@ -48,6 +48,23 @@ fn tmp() -> tempfile::TempDir {
 }
 
 #[test]
+fn handles_can_move_to_another_thread() {
+    fn send<T: Send>() {}
+    send::<OutputFile>();
+    send::<output::Table>();
+    send::<OutputReader>();
+}
+
+#[test]
+fn creating_in_a_missing_directory_is_an_error() {
+    let dir = tmp();
+    let path = dir.path().join("no/such/dir/out.h5");
+    let e = OutputFile::create(&path, &meta()).unwrap_err();
+    assert_eq!(e.path().parent(), path.parent());
+    assert!(e.to_string().contains("out.h5"), "{e}");
+}
+
+#[test]
 fn meta_lattice_and_metrics_round_trip() {
     let dir = tmp();
     let path = dir.path().join("run.h5");
@@ -249,6 +266,37 @@ fn automatic_flush_and_flush_on_drop() {
         Err(OutputError::Closed { .. })
     ));
     assert_eq!(output::read_timeseries(&path).unwrap().rows(), 25);
+}
+
+#[test]
+fn interval_flush_and_uncompressed_volumes() {
+    let dir = tmp();
+    let path = dir.path().join("interval.h5");
+    let options = WriteOptions {
+        flush_rows: 0,
+        flush_interval: Some(Duration::ZERO),
+        deflate_level: None,
+        ..WriteOptions::default()
+    };
+    let mut out = OutputFile::create_with_options(&path, &meta(), options).unwrap();
+    let mut ts = out.timeseries(&[("day", "d")]).unwrap();
+    for i in 0..3u32 {
+        ts.append_row(&[f64::from(i)]).unwrap();
+        assert_eq!(ts.flushed_rows(), u64::from(i) + 1);
+    }
+    let lattice = coded_lattice(Dims::new(7, 1, 2));
+    out.write_lattice(&lattice, &[]).unwrap();
+    out.close().unwrap();
+    assert_eq!(output::read_lattice(&path).unwrap(), lattice);
+
+    let bad = WriteOptions {
+        deflate_level: Some(10),
+        ..WriteOptions::default()
+    };
+    assert!(matches!(
+        OutputFile::create_with_options(dir.path().join("bad.h5"), &meta(), bad),
+        Err(OutputError::Rejected { .. })
+    ));
 }
 
 #[test]
