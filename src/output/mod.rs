@@ -51,9 +51,9 @@
 //! measured flush cost and the default flush policy ([`WriteOptions`]).
 //!
 //! While a run is writing the file, the writer holds an exclusive advisory lock on
-//! it. [`OutputReader`] takes no lock and can follow the run; h5py (the HDF5 C
-//! library) asks for a shared lock, so reading a live file from Python needs
-//! `HDF5_USE_FILE_LOCKING=FALSE`.
+//! it. [`OutputReader`] takes no lock and can peek at a live file (best effort, see
+//! [`reader`]); h5py (the HDF5 C library) asks for a shared lock and is refused, so
+//! peeking from Python needs `HDF5_USE_FILE_LOCKING=FALSE`, with the same caveat.
 //!
 //! # Reading
 //!

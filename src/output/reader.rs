@@ -9,9 +9,12 @@
 //! the file for a single read.
 //!
 //! The file is read on demand (metadata and the chunks a read touches), never
-//! whole, so opening a large output file to read one snapshot is cheap. A file
-//! still being written can be read: the reader takes no lock and sees the last
-//! commit, or reports an error if it catches a commit half-way (retry).
+//! whole, so opening a large output file to read one snapshot is cheap. The reader
+//! takes no lock, so it can look at a file a run is still writing, but only on a
+//! best-effort basis: the writer reuses space its commits free, so a read racing a
+//! commit can fail (metadata is checksummed) and, in principle, pick up newer bytes
+//! in a data chunk (chunks are not). Retry on error and re-read when exact values
+//! matter. A file whose writer has finished or was killed is read exactly.
 //!
 //! Corrupt, truncated and foreign files give an [`OutputError`], never a panic: a
 //! panic inside the HDF5 library is caught and reported as [`OutputError::Hdf5`].

@@ -226,9 +226,10 @@ impl Table {
     /// Buffers one row, one value per column in declaration order. May flush
     /// (see [`super::WriteOptions`]).
     ///
-    /// A row of the wrong length is rejected ([`OutputError::Rejected`]) and not
-    /// buffered. Any other error comes from the automatic flush: the row was
-    /// buffered and stays buffered for the next flush.
+    /// A row of the wrong length is rejected ([`OutputError::Rejected`]), and a
+    /// closed file refuses it ([`OutputError::Closed`]); neither buffers it. Any
+    /// other error comes from the automatic flush: the row was buffered and stays
+    /// buffered for the next flush.
     pub fn append_row(&mut self, row: &[f64]) -> Result<(), OutputError> {
         let mut session = lock(&self.shared, &self.path)?;
         session.ensure_open()?;
