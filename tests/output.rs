@@ -576,16 +576,33 @@ fn killed_writer_child() {
     }
 }
 
+/// Kills the child process if the test fails before it does.
+#[cfg(unix)]
+struct KillOnDrop(std::process::Child);
+
+#[cfg(unix)]
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(unix)]
 #[test]
 fn killed_writer_leaves_a_readable_file() {
+    use std::os::unix::process::ExitStatusExt;
+
     let dir = tmp();
     let path = dir.path().join("killed.h5");
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "killed_writer_child", "--nocapture", "--ignored"])
-        .env(CHILD_ENV, &path)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "killed_writer_child", "--nocapture", "--ignored"])
+            .env(CHILD_ENV, &path)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
 
     // Wait until the child has flushed some rows. Reads may fail while the child
     // is half-way through a commit; those are retried.
@@ -596,7 +613,7 @@ fn killed_writer_leaves_a_readable_file() {
                 break data.rows();
             }
         }
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             panic!("writer exited early: {status}");
         }
         assert!(
@@ -605,9 +622,9 @@ fn killed_writer_leaves_a_readable_file() {
         );
         std::thread::sleep(Duration::from_millis(5));
     };
-    child.kill().unwrap(); // SIGKILL
-    let status = child.wait().unwrap();
-    assert!(!status.success());
+    child.0.kill().unwrap(); // SIGKILL on Unix
+    let status = child.0.wait().unwrap();
+    assert_eq!(status.signal(), Some(9), "{status}");
 
     let reader = OutputReader::open(&path).unwrap();
     let data = reader.read_timeseries().unwrap();
