@@ -17,7 +17,7 @@ use crate::grid::Dims;
 const ROD_DIAMETER_SCALE: f64 = 1.0;
 /// Drawn plate thickness = `PLATE_THICKNESS_SCALE * Tb.Th`, for the same reason
 /// at plate junctions and rims.
-const PLATE_THICKNESS_SCALE: f64 = 1.0;
+const PLATE_THICKNESS_SCALE: f64 = 0.88;
 /// Smallest drawn radius, voxels: keeps every element 26-connected when digitised.
 const MIN_RADIUS_VOX: f64 = 1.0;
 /// Largest factor the radii may grow by when the candidates are too little bone.

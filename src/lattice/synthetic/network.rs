@@ -31,6 +31,10 @@ const ROD_STEPS: [[i64; 3]; 9] = [
     [0, 1, -1],
 ];
 
+/// Body-diagonal rod directions: spare candidates, used only once every other
+/// rod is in (high BV/TV with thin rods).
+const SPARE_ROD_STEPS: [[i64; 3]; 4] = [[1, 1, 1], [1, 1, -1], [1, -1, 1], [1, -1, -1]];
+
 /// The two in-plane lattice steps spanning each face orientation (xy, xz, yz).
 const FACE_STEPS: [([i64; 3], [i64; 3]); 3] = [
     ([1, 0, 0], [0, 1, 0]),
@@ -212,6 +216,7 @@ impl Network {
         // drawn in a fixed order.
         let mut rods = Vec::new();
         let mut plates = Vec::new();
+        let mut spare_rods = Vec::new();
         for k in 0..nk as i64 {
             for j in 0..nj as i64 {
                 for i in 0..ni as i64 {
@@ -219,6 +224,11 @@ impl Network {
                     for st in ROD_STEPS {
                         if let Some(b) = site(i + st[0], j + st[1], k + st[2]) {
                             rods.push(Element::Rod([a, b]));
+                        }
+                    }
+                    for st in SPARE_ROD_STEPS {
+                        if let Some(b) = site(i + st[0], j + st[1], k + st[2]) {
+                            spare_rods.push(Element::Rod([a, b]));
                         }
                     }
                     for (u, v) in FACE_STEPS {
@@ -247,12 +257,17 @@ impl Network {
             .iter()
             .map(|e| race_key(rng.random::<f64>(), orientation_weight(e, &nodes, p)))
             .collect();
+        let spare_keys: Vec<f64> = spare_rods
+            .iter()
+            .map(|e| race_key(rng.random::<f64>(), orientation_weight(e, &nodes, p)))
+            .collect();
 
         // Inner nodes: the largest set of in-domain nodes connected by rods that
         // stay in the domain. Every kept element touches one of them.
         let inner = inner_nodes(&nodes, &rods, &hi);
         let touches = |e: &Element| e.nodes().iter().any(|&n| inner[n]);
-        let rod_stream = sorted_stream(&rods, &rod_keys, touches);
+        let mut rod_stream = sorted_stream(&rods, &rod_keys, touches);
+        rod_stream.extend(sorted_stream(&spare_rods, &spare_keys, touches));
         let plate_stream = sorted_stream(&plates, &plate_keys, touches);
 
         let volume = |e: &Element| element_volume(e, &nodes, &hi, radii);

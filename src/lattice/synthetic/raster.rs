@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use super::network::Vec3;
+use super::network::{UnionFind, Vec3};
 use crate::grid::Dims;
 
 /// Label of a voxel no element covers.
@@ -127,6 +127,55 @@ impl Prepared {
         }
     }
 
+    /// An x-interval containing every point of the element on the row
+    /// `(., yc, zc)`, within the bounding box; `None` if the row misses it. From
+    /// the infinite cylinder around a rod, or the plane band of a plate.
+    fn row_span(&self, yc: f64, zc: f64) -> Option<(f64, f64)> {
+        const MARGIN: f64 = 1e-3;
+        let (lo, hi) = (self.lo[0], self.hi[0]);
+        let (a, b) = match &self.shape {
+            Shape::Capsule {
+                a,
+                ab,
+                inv_len2,
+                r2,
+                ..
+            } => {
+                if *inv_len2 == 0.0 {
+                    return Some((lo, hi));
+                }
+                let u = ab * inv_len2.sqrt();
+                let w0 = Vec3::new(0.0, yc - a.y, zc - a.z);
+                let wu = w0.dot(&u);
+                let qa = 1.0 - u.x * u.x;
+                let qb = -2.0 * u.x * wu;
+                let qc = w0.norm_squared() - wu * wu - r2;
+                if qa < 1e-9 {
+                    return (qc <= MARGIN).then_some((lo, hi));
+                }
+                let disc = qb * qb - 4.0 * qa * qc;
+                if disc < 0.0 {
+                    return None;
+                }
+                let root = disc.sqrt();
+                (
+                    a.x + (-qb - root) / (2.0 * qa),
+                    a.x + (-qb + root) / (2.0 * qa),
+                )
+            }
+            Shape::Slab { p0, normal, r, .. } => {
+                let h0 = normal.y * (yc - p0.y) + normal.z * (zc - p0.z) - normal.x * p0.x;
+                if normal.x.abs() < 1e-9 {
+                    return (h0.abs() <= r + MARGIN).then_some((lo, hi));
+                }
+                let (x1, x2) = ((-r - h0) / normal.x, (r - h0) / normal.x);
+                (x1.min(x2), x1.max(x2))
+            }
+        };
+        let (a, b) = ((a - MARGIN).max(lo), (b + MARGIN).min(hi));
+        (a <= b).then_some((a, b))
+    }
+
     #[inline]
     fn contains(&self, q: &Vec3) -> bool {
         match &self.shape {
@@ -204,9 +253,12 @@ pub(crate) fn rasterize_into(labels: &mut [u32], dims: Dims, first: usize, prims
                 }
                 let label = (first + i) as u32;
                 for y in voxel_range(p.lo[1], p.hi[1], dims.ny) {
-                    let row = &mut plane[y * dims.nx..(y + 1) * dims.nx];
                     let yc = y as f64 + 0.5;
-                    for x in voxel_range(p.lo[0], p.hi[0], dims.nx) {
+                    let Some((x_lo, x_hi)) = p.row_span(yc, zc) else {
+                        continue;
+                    };
+                    let row = &mut plane[y * dims.nx..(y + 1) * dims.nx];
+                    for x in voxel_range(x_lo, x_hi, dims.nx) {
                         // Labels are written in increasing order, so a covered
                         // voxel already holds a smaller one.
                         if row[x] != UNCOVERED {
@@ -258,65 +310,94 @@ pub(crate) struct Components {
 
 /// Finds the 26-connected components of the bone (`mask != 0`) and clears all but
 /// the largest (ties: the one met first in storage order).
+///
+/// Works on runs of bone along x: two runs in rows that are 26-neighbours (same
+/// plane one row apart, or the plane below within one row) touch when their
+/// x-extents, widened by one voxel, overlap.
 pub(crate) fn keep_largest_component(mask: &mut [u8], dims: Dims) -> Components {
-    let comp = component_ids(mask, dims);
-    let mut sizes: Vec<usize> = Vec::new();
-    for &c in &comp {
-        if c != UNCOVERED {
-            let c = c as usize;
-            if c >= sizes.len() {
-                sizes.resize(c + 1, 0);
+    let (nx, ny, nz) = (dims.nx, dims.ny, dims.nz);
+    // Runs as (start, end) in x, end exclusive; row r = y + ny * z owns
+    // runs[row_start[r]..row_start[r + 1]].
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut row_start = Vec::with_capacity(ny * nz + 1);
+    for row in mask.chunks(nx.max(1)).take(ny * nz) {
+        row_start.push(runs.len());
+        let mut x = 0;
+        while x < nx {
+            if row[x] == 0 {
+                x += 1;
+                continue;
             }
-            sizes[c] += 1;
+            let start = x;
+            while x < nx && row[x] != 0 {
+                x += 1;
+            }
+            runs.push((start, x));
         }
     }
-    let before = sizes.len();
-    let Some(largest) = (0..sizes.len()).max_by(|&a, &b| sizes[a].cmp(&sizes[b]).then(b.cmp(&a)))
-    else {
+    row_start.push(runs.len());
+    if runs.is_empty() {
         return Components {
             before: 0,
             removed: 0,
         };
-    };
-    let mut removed = 0;
-    for (m, &c) in mask.iter_mut().zip(&comp) {
-        if c != UNCOVERED && c as usize != largest {
-            *m = 0;
-            removed += 1;
-        }
     }
-    Components { before, removed }
-}
-
-/// 26-connected component id per bone voxel (numbered in order of first voxel),
-/// [`UNCOVERED`] for marrow.
-pub(crate) fn component_ids(mask: &[u8], dims: Dims) -> Vec<u32> {
-    let mut comp = vec![UNCOVERED; mask.len()];
-    let (nx, ny, nz) = (dims.nx, dims.ny, dims.nz);
-    let mut stack = Vec::new();
-    let mut next = 0u32;
-    for start in 0..mask.len() {
-        if mask[start] == 0 || comp[start] != UNCOVERED {
-            continue;
-        }
-        comp[start] = next;
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            let (x, y, z) = dims.coords(i);
-            for z2 in z.saturating_sub(1)..(z + 2).min(nz) {
+    let mut uf = UnionFind::new(runs.len());
+    let row_runs = |y: usize, z: usize| row_start[y + ny * z]..row_start[y + ny * z + 1];
+    for z in 0..nz {
+        for y in 0..ny {
+            let here = row_runs(y, z);
+            if here.is_empty() {
+                continue;
+            }
+            let mut neighbours = Vec::with_capacity(4);
+            if y > 0 {
+                neighbours.push(row_runs(y - 1, z));
+            }
+            if z > 0 {
                 for y2 in y.saturating_sub(1)..(y + 2).min(ny) {
-                    let row = nx * (y2 + ny * z2);
-                    for x2 in x.saturating_sub(1)..(x + 2).min(nx) {
-                        let j = row + x2;
-                        if mask[j] != 0 && comp[j] == UNCOVERED {
-                            comp[j] = next;
-                            stack.push(j);
-                        }
+                    neighbours.push(row_runs(y2, z - 1));
+                }
+            }
+            for other in neighbours {
+                // Both lists are sorted by x: merge-walk them.
+                let (mut i, mut j) = (here.start, other.start);
+                while i < here.end && j < other.end {
+                    let (a, b) = (runs[i], runs[j]);
+                    if a.0 <= b.1 && b.0 <= a.1 {
+                        uf.union(i, j);
+                    }
+                    if a.1 < b.1 {
+                        i += 1;
+                    } else {
+                        j += 1;
                     }
                 }
             }
         }
-        next += 1;
     }
-    comp
+    // Size and first run of each component.
+    let mut size = vec![0usize; runs.len()];
+    let mut first = vec![usize::MAX; runs.len()];
+    let roots: Vec<usize> = (0..runs.len()).map(|i| uf.find(i)).collect();
+    for (i, &r) in roots.iter().enumerate() {
+        size[r] += runs[i].1 - runs[i].0;
+        first[r] = first[r].min(i);
+    }
+    let before = (0..runs.len()).filter(|&i| roots[i] == i).count();
+    let largest = (0..runs.len())
+        .filter(|&i| roots[i] == i)
+        .max_by(|&a, &b| size[a].cmp(&size[b]).then(first[b].cmp(&first[a])))
+        .unwrap_or(0);
+    let mut removed = 0;
+    for (row, w) in row_start.windows(2).enumerate() {
+        for i in w[0]..w[1] {
+            if roots[i] != largest {
+                let (s, e) = runs[i];
+                mask[row * nx + s..row * nx + e].fill(0);
+                removed += e - s;
+            }
+        }
+    }
+    Components { before, removed }
 }
