@@ -1,1 +1,0 @@
-//! Synthetic trabecular generator (placeholder).
