@@ -8,7 +8,10 @@ use trabecula::morphometry::{self, Phase};
 /// Reads the shrew fixture: NRRD0004 raw uint8, 114 x 114 x 115, 4.1 um, 255 = bone.
 /// Minimal parser: the header ends at the first blank line.
 fn shrew() -> BoneMask {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/shrew_trabecular.nrrd");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/shrew_trabecular.nrrd"
+    );
     let bytes = std::fs::read(path).expect("read shrew fixture");
     let end = bytes
         .windows(2)
@@ -44,7 +47,11 @@ fn dump_maps() {
     let mask = shrew();
     for (name, phase) in [("bone", Phase::Bone), ("marrow", Phase::Marrow)] {
         let map = morphometry::local_thickness(&mask, phase);
-        let bytes: Vec<u8> = map.radius_sq_vox.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let bytes: Vec<u8> = map
+            .radius_sq_vox
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         std::fs::write(format!("/tmp/morph/map_{name}.bin"), bytes).unwrap();
     }
 }

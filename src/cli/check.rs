@@ -5,9 +5,9 @@ use super::ConfigArgs;
 /// Validates the config; on success prints a one-line summary (unless quiet).
 pub fn run(args: &ConfigArgs, quiet: bool) -> anyhow::Result<()> {
     let config = args.load()?;
+    crate::lattice::source::check(&config.lattice, config.run.seed)?;
     if !quiet {
         println!("{}: ok", args.config.display());
-        let _ = config;
     }
     Ok(())
 }

@@ -6,7 +6,10 @@
 //! anything else.
 
 mod check;
+mod lattice_cmd;
+mod measure;
 mod progress;
+mod report;
 pub mod threads;
 
 use std::path::PathBuf;
@@ -33,6 +36,10 @@ pub struct Cli {
 pub enum Command {
     /// Validate a config file and report every problem in it.
     Check(ConfigArgs),
+    /// Generate or import the lattice a config describes, measure it, write it to HDF5.
+    Lattice(lattice_cmd::LatticeArgs),
+    /// Morphometry of a micro-CT volume (NRRD, raw) or of a lattice in an output file.
+    Measure(measure::MeasureArgs),
 }
 
 /// Arguments shared by every command that reads a config.
@@ -80,17 +87,23 @@ pub struct InputError(pub String);
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let _progress = Progress::new(cli.quiet);
+    let progress = Progress::new(cli.quiet);
     match cli.command {
         Command::Check(args) => check::run(&args, cli.quiet),
+        Command::Lattice(args) => lattice_cmd::run(&args, progress, cli.quiet),
+        Command::Measure(args) => measure::run(&args, progress),
     }
 }
 
 /// Exit status for a failed command: 2 when the input was at fault, else 1.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    let input = err
-        .chain()
-        .any(|e| e.is::<ConfigError>() || e.is::<InputError>());
+    let input = err.chain().any(|e| {
+        e.is::<ConfigError>()
+            || e.is::<InputError>()
+            || e.is::<crate::lattice::source::BuildError>()
+            || e.is::<crate::lattice::import::ImportError>()
+            || e.is::<crate::lattice::synthetic::SyntheticError>()
+    });
     if input {
         2
     } else {

@@ -10,6 +10,7 @@ use toml::Table;
 
 use super::reader::{Range, Reader, Section};
 use super::types::*;
+use crate::lattice::synthetic;
 
 /// Names of the synthetic presets (REFERENCE.md section 5).
 pub const PRESET_NAMES: [&str; 3] = ["iliac_crest", "lumbar_vertebra", "femoral_head"];
@@ -121,11 +122,11 @@ fn lattice_shape(lattice: &Section<'_, '_>, voxel_um: f64) -> Option<[usize; 3]>
 
 fn synthetic_section(s: &Section<'_, '_>, voxel_um: f64) -> Option<SyntheticConfig> {
     let preset = s.choice("preset", &PRESET_NAMES, None).map(str::to_string);
-    let bv_tv = s.opt_f64("bv_tv", Range::open(0.0, 0.6));
+    let bv_tv = s.opt_f64("bv_tv", Range::open(0.0, synthetic::MAX_BV_TV));
     let tb_th_mm = s.opt_f64("tb_th_mm", Range::closed(0.02, 1.0));
     let tb_sp_mm = s.opt_f64("tb_sp_mm", Range::closed(0.05, 5.0));
     let tb_n_per_mm = s.opt_f64("tb_n_per_mm", Range::closed(0.2, 10.0));
-    let anisotropy = s.opt_f64("anisotropy", Range::closed(1.0, 5.0));
+    let anisotropy = s.opt_f64("anisotropy", Range::closed(1.0, synthetic::MAX_ANISOTROPY));
     let plate_fraction = s.opt_f64("plate_fraction", Range::closed(0.0, 1.0));
     if s.has("tb_sp_mm") && s.has("tb_n_per_mm") {
         s.problem(

@@ -70,7 +70,7 @@ pub struct SyntheticConfig {
     /// Trabecular number Tb.N, per millimetre, [0.2, 10] (instead of Tb.Sp).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tb_n_per_mm: Option<f64>,
-    /// Degree of anisotropy, main axis z, [1, 5].
+    /// Degree of anisotropy, main axis z, [1, 4].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anisotropy: Option<f64>,
     /// Fraction of plates among the elements, 0 (rods) to 1 (plates).

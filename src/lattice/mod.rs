@@ -13,6 +13,7 @@
 use crate::grid::{BoneMask, Dims};
 
 pub mod import;
+pub mod source;
 pub mod synthetic;
 
 /// Bone volume fraction at or above which a voxel counts as bone for morphometry.

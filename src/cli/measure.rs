@@ -1,0 +1,127 @@
+//! `trabecula measure VOLUME [--json]`: morphometry of a micro-CT volume (NRRD or
+//! raw) or of a lattice stored in an output file.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{report, threads, InputError, Progress};
+use crate::grid::BoneMask;
+use crate::lattice::import::{self, DType, Endian, RawSpec, Threshold};
+use crate::morphometry;
+use crate::output;
+
+/// Arguments of `trabecula measure`.
+#[derive(Debug, Args)]
+pub struct MeasureArgs {
+    /// A .nrrd/.nhdr volume, a raw volume (with --raw-*), or a trabecula .h5 file.
+    pub volume: PathBuf,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Grey value at or above which a voxel is bone (default: Otsu's threshold).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// In an .h5 file: the snapshot to measure (e.g. day_00030); default the initial lattice.
+    #[arg(long)]
+    pub snapshot: Option<String>,
+    /// Raw volume shape NX,NY,NZ (x fastest).
+    #[arg(long, value_delimiter = ',', num_args = 3)]
+    pub raw_shape: Option<Vec<usize>>,
+    /// Raw sample type: uint8, int8, uint16, int16, uint32, int32, float32, float64.
+    #[arg(long)]
+    pub raw_dtype: Option<String>,
+    /// Raw voxel spacing SX,SY,SZ in micrometres.
+    #[arg(long, value_delimiter = ',', num_args = 3)]
+    pub raw_spacing_um: Option<Vec<f64>>,
+    /// Raw byte order: little (default) or big.
+    #[arg(long, default_value = "little")]
+    pub raw_endian: String,
+    /// Bytes to skip at the start of a raw file.
+    #[arg(long, default_value_t = 0)]
+    pub raw_header_bytes: u64,
+    /// Worker threads (default: SLURM_CPUS_PER_TASK, else all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Runs the command.
+pub fn run(args: &MeasureArgs, progress: Progress) -> anyhow::Result<()> {
+    threads::init(args.threads)?;
+    let spinner = progress.spinner(format!("reading {}", args.volume.display()));
+    let mask = load_mask(args)?;
+    spinner.set_message("measuring");
+    let metrics = morphometry::measure(&mask);
+    spinner.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string(&metrics)?);
+    } else {
+        println!(
+            "{}: {} voxels at {} um",
+            args.volume.display(),
+            mask.dims,
+            mask.voxel_um
+        );
+        println!("{}", report::metrics_table(&metrics, None));
+    }
+    Ok(())
+}
+
+fn is_hdf5(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("h5" | "hdf5")
+    )
+}
+
+fn load_mask(args: &MeasureArgs) -> anyhow::Result<BoneMask> {
+    if is_hdf5(&args.volume) {
+        let lattice = match &args.snapshot {
+            Some(name) => output::read_snapshot_lattice(&args.volume, name),
+            None => output::read_lattice(&args.volume),
+        }
+        // A file that cannot be read as a trabecula result is the input's fault.
+        .map_err(|e| InputError(e.to_string()))?;
+        return Ok(lattice.mask());
+    }
+    if args.snapshot.is_some() {
+        return Err(InputError("--snapshot applies to .h5 files only".into()).into());
+    }
+    let raw = raw_spec(args)?;
+    let grey = import::read_volume(&args.volume, raw.as_ref())?;
+    let threshold = args.threshold.map_or(Threshold::Otsu, Threshold::Value);
+    let binary = import::segment(&grey, threshold)?;
+    Ok(import::to_isotropic_mask(&binary)?)
+}
+
+fn raw_spec(args: &MeasureArgs) -> anyhow::Result<Option<RawSpec>> {
+    let given =
+        args.raw_shape.is_some() || args.raw_dtype.is_some() || args.raw_spacing_um.is_some();
+    if !given {
+        return Ok(None);
+    }
+    let (Some(shape), Some(dtype), Some(spacing)) =
+        (&args.raw_shape, &args.raw_dtype, &args.raw_spacing_um)
+    else {
+        return Err(InputError(
+            "a raw volume needs --raw-shape, --raw-dtype and --raw-spacing-um".into(),
+        )
+        .into());
+    };
+    let endian = match args.raw_endian.as_str() {
+        "little" => Endian::Little,
+        "big" => Endian::Big,
+        other => {
+            return Err(
+                InputError(format!("--raw-endian {other:?}: expected little or big")).into(),
+            )
+        }
+    };
+    Ok(Some(RawSpec {
+        shape: [shape[0], shape[1], shape[2]],
+        dtype: dtype.parse::<DType>().map_err(InputError)?,
+        endian,
+        spacing_um: [spacing[0], spacing[1], spacing[2]],
+        header_bytes: args.raw_header_bytes,
+    }))
+}
