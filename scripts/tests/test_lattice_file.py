@@ -14,7 +14,7 @@ CONFIG = """
 seed = 11
 [lattice]
 voxel_um = 20
-shape_voxels = [60, 50, 40]
+shape_voxels = [70, 64, 60]
 [lattice.synthetic]
 preset = "femoral_head"
 """
@@ -44,12 +44,12 @@ def test_lattice_file_reads_in_h5py(tmp_path, trabecula_bin):
 
         cfg = tomllib.loads(f["config"].attrs["toml"])
         assert cfg["run"]["seed"] == 11
-        assert cfg["lattice"]["shape_voxels"] == [60, 50, 40]
+        assert cfg["lattice"]["shape_voxels"] == [70, 64, 60]
         assert cfg["lattice"]["synthetic"]["preset"] == "femoral_head"
         assert f["config"].attrs["seed"] == 11
 
         bone = f["lattice/bone_fraction"]
-        assert bone.shape == (40, 50, 60)  # [nz, ny, nx]
+        assert bone.shape == (60, 64, 70)  # [nz, ny, nx]
         assert bone.dtype == np.float32
         assert bone.attrs["units"] == "1"
         volume = bone[...]
