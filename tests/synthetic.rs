@@ -464,6 +464,15 @@ fn bad_specs_name_the_field() {
         ),
         (
             SyntheticSpec {
+                dims: Dims::cube(1000),
+                tb_th_mm: 0.04,
+                tb_sp_mm: 0.001,
+                ..ok.clone()
+            },
+            "tb_sp_mm",
+        ),
+        (
+            SyntheticSpec {
                 dims: Dims::new(usize::MAX, 2, 1),
                 ..ok.clone()
             },

@@ -57,6 +57,9 @@ pub const MIN_TB_TH_VOXELS: f64 = 2.0;
 pub const MAX_ANISOTROPY: f64 = 4.0;
 /// Largest accepted number of voxels in the domain.
 pub const MAX_VOXELS: usize = 1 << 31;
+/// Largest accepted number of lattice nodes (inside the domain and in the
+/// layers around it); bounds the memory the candidate elements take.
+pub const MAX_NODES: usize = 1 << 20;
 
 /// What to generate: domain, voxel size, morphometric targets and seed.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -314,6 +317,10 @@ fn check_positive(field: &'static str, value: f64) -> Result<(), SyntheticError>
 /// Generates a synthetic trabecular lattice (binary: bone fraction 0 or 1).
 ///
 /// Deterministic: the same spec gives the same bytes at any rayon thread count.
+/// The bone is one 26-connected component. BV/TV lands on the target unless the
+/// targets are incompatible (say BV/TV 0.5 with thin rods far apart); then the
+/// strut thickness is changed within limits and the result may still miss, which
+/// [`generate_with_report`] shows.
 pub fn generate(spec: &SyntheticSpec) -> Result<Lattice, SyntheticError> {
     generate_with_report(spec).map(|(lattice, _)| lattice)
 }

@@ -42,6 +42,11 @@ const FACE_STEPS: [([i64; 3], [i64; 3]); 3] = [
     ([0, 1, 0], [0, 0, 1]),
 ];
 
+/// Most node sites along an axis `cells` spacings long (whatever the offset).
+pub(crate) fn nodes_along(cells: f64) -> usize {
+    (cells + 2.0 * OUTER_LAYERS as f64).ceil() as usize + 2
+}
+
 /// Inputs of the network, voxel units.
 #[derive(Clone, Debug)]
 pub(crate) struct NetworkParams {
