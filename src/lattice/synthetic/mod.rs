@@ -275,6 +275,7 @@ impl SyntheticSpec {
         }
         let spacing = self.node_spacing_mm();
         let vox_mm = self.voxel_um * 1e-3;
+        let mut nodes = 1.0;
         for ((axis, n), s) in ["nx", "ny", "nz"]
             .into_iter()
             .zip(d.as_array())
@@ -289,6 +290,17 @@ impl SyntheticSpec {
                     spacing_mm: s,
                 });
             }
+            nodes *= network::nodes_along(extent_mm / s) as f64;
+        }
+        if nodes > MAX_NODES as f64 {
+            return Err(out_of_range(
+                "tb_sp_mm",
+                self.tb_sp_mm,
+                format!(
+                    "a node spacing Tb.Sp + Tb.Th large enough for at most {MAX_NODES} \
+                     nodes on this domain (got about {nodes:.0})"
+                ),
+            ));
         }
         Ok(())
     }
