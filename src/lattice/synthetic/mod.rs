@@ -169,6 +169,8 @@ pub struct GenerationReport {
     pub rod_diameter_um: f64,
     /// Thickness plates were drawn with, micrometres.
     pub plate_thickness_um: f64,
+    /// Number of lattice nodes inside the domain that the bone connects.
+    pub inner_nodes: usize,
     /// Number of candidate elements (rods and plates) touching the inner nodes.
     pub candidates: usize,
     /// Number of elements in the spanning structure.
@@ -369,6 +371,7 @@ pub fn generate_with_report(
         bv_tv: fit.bone_voxels as f64 / d.len() as f64,
         rod_diameter_um: 2.0 * fit.radii.rod * spec.voxel_um,
         plate_thickness_um: 2.0 * fit.radii.plate * spec.voxel_um,
+        inner_nodes: net.inner.iter().filter(|&&b| b).count(),
         candidates: net.elements.len(),
         spanning_elements: net.spanning,
         rods_kept: fit.rods_kept,

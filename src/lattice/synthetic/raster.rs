@@ -422,7 +422,7 @@ mod tests {
     fn row_spans_never_miss_a_voxel() {
         let dims = Dims::new(23, 19, 21);
         let mut rng = Pcg64::seed_from_u64(3);
-        let mut point = |rng: &mut Pcg64| {
+        let point = |rng: &mut Pcg64| {
             Vec3::new(
                 rng.random::<f64>() * 30.0 - 4.0,
                 rng.random::<f64>() * 26.0 - 4.0,
