@@ -42,6 +42,11 @@ const FACE_STEPS: [([i64; 3], [i64; 3]); 3] = [
     ([0, 1, 0], [0, 0, 1]),
 ];
 
+/// Most node sites along an axis `cells` spacings long (whatever the offset).
+pub(crate) fn nodes_along(cells: f64) -> usize {
+    (cells + 2.0 * OUTER_LAYERS as f64).ceil() as usize + 2
+}
+
 /// Inputs of the network, voxel units.
 #[derive(Clone, Debug)]
 pub(crate) struct NetworkParams {
@@ -96,6 +101,9 @@ pub(crate) struct Network {
     pub spanning: usize,
     /// Extent of the domain, voxels.
     pub box_vox: [f64; 3],
+    /// Per node, whether it belongs to the connected inner set that every
+    /// element touches.
+    pub inner: Vec<bool>,
 }
 
 /// Disjoint sets over `0..n`, path halving and union by size.
@@ -323,6 +331,7 @@ impl Network {
             elements: order,
             spanning,
             box_vox: hi,
+            inner,
         }
     }
 
@@ -481,4 +490,109 @@ fn interleave(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(plate_fraction: f64, seed: u64) -> NetworkParams {
+        NetworkParams {
+            box_vox: [120.0, 100.0, 140.0],
+            spacing_vox: [40.0, 40.0, 55.0],
+            anisotropy: 1.5,
+            plate_fraction,
+            seed,
+        }
+    }
+
+    const RADII: Radii = Radii {
+        rod: 4.0,
+        plate: 3.5,
+    };
+
+    #[test]
+    fn spanning_prefix_connects_the_inner_nodes_and_all_elements_touch_them() {
+        for seed in 0..8 {
+            for pf in [0.0, 0.4, 1.0] {
+                let p = params(pf, seed);
+                let net = Network::build(&p, RADII);
+                let inner = &net.inner;
+                for (n, q) in net.nodes.iter().enumerate() {
+                    if inner[n] {
+                        assert!(inside(q, &p.box_vox));
+                    }
+                }
+                let n_inner = inner.iter().filter(|&&b| b).count();
+                assert!(n_inner >= 8, "seed {seed}: {n_inner} inner nodes");
+                assert!(net
+                    .elements
+                    .iter()
+                    .all(|e| e.nodes().iter().any(|&n| inner[n])));
+                let mut uf = UnionFind::new(net.nodes.len());
+                for e in &net.elements[..net.spanning] {
+                    let ins: Vec<usize> = e.nodes().iter().copied().filter(|&n| inner[n]).collect();
+                    for w in ins.windows(2) {
+                        uf.union(w[0], w[1]);
+                    }
+                }
+                let first = (0..net.nodes.len()).find(|&n| inner[n]).unwrap_or(0);
+                assert_eq!(uf.set_size(first), n_inner, "seed {seed}, plates {pf}");
+                // No element twice.
+                let mut seen = net.elements.clone();
+                seen.sort_by_key(|e| match *e {
+                    Element::Rod([a, b]) => (0, a, b, 0),
+                    Element::Plate([a, b, c]) => (1, a, b, c),
+                });
+                seen.dedup();
+                assert_eq!(seen.len(), net.elements.len());
+            }
+        }
+    }
+
+    #[test]
+    fn plate_fraction_sets_the_mix() {
+        let count = |net: &Network, k: usize| {
+            net.elements[..k]
+                .iter()
+                .filter(|e| matches!(e, Element::Plate(_)))
+                .count()
+        };
+        let rods_only = Network::build(&params(0.0, 1), RADII);
+        assert_eq!(count(&rods_only, rods_only.elements.len()), 0);
+        let plates = Network::build(&params(1.0, 1), RADII);
+        // Rods appear only to finish the spanning structure.
+        let rods_after = plates.elements[plates.spanning..]
+            .iter()
+            .filter(|e| matches!(e, Element::Rod(_)))
+            .count();
+        assert_eq!(rods_after, 0);
+        // Half the volume as plates among the first elements.
+        let mixed = Network::build(&params(0.5, 1), RADII);
+        let vols = mixed.volume_estimates(RADII);
+        let k = mixed.elements.len() / 3;
+        let plate_volume: f64 = (0..k)
+            .filter(|&i| matches!(mixed.elements[i], Element::Plate(_)))
+            .map(|i| vols[i])
+            .sum();
+        let total: f64 = vols[..k].iter().sum();
+        assert!(
+            (plate_volume / total - 0.5).abs() < 0.1,
+            "{}",
+            plate_volume / total
+        );
+    }
+
+    #[test]
+    fn clipped_length_is_the_part_inside() {
+        let hi = [10.0, 10.0, 10.0];
+        let a = Vec3::new(-5.0, 5.0, 5.0);
+        let b = Vec3::new(5.0, 5.0, 5.0);
+        assert!((clipped_length(&a, &b, &hi) - 5.0).abs() < 1e-12);
+        let c = Vec3::new(-5.0, -1.0, 5.0);
+        assert_eq!(clipped_length(&a, &c, &hi), 0.0);
+        let d = Vec3::new(15.0, 15.0, 15.0);
+        let e = Vec3::new(-5.0, -5.0, -5.0);
+        assert!((clipped_length(&e, &d, &hi) - 300f64.sqrt()).abs() < 1e-9);
+    }
 }

@@ -4,10 +4,12 @@
 //! three-dimensional morphometric analysis of human cancellous bone:
 //! microstructural data from spine, femur, iliac crest, and calcaneus", J Bone
 //! Miner Res 14(7):1167-1174, 1999; and Rubin et al., Bone, 2010 (iliac crest
-//! biopsies). The values below are the reference table targets; the plate
-//! fraction is derived from the structure model index (SMI 0 = ideal plates,
-//! 3 = ideal rods) and the degree of anisotropy is a modelling choice (z is the
-//! main loading axis).
+//! biopsies). The values below are the reference table targets. The plate
+//! fraction follows the structure model index (SMI 0 = ideal plates, 3 = ideal
+//! rods): plate-dominated for the femoral head, rod-dominated for the vertebra,
+//! mixed for the iliac crest, where it is set towards rods (0.35) because
+//! plate-richer mixes overshoot the Tb.Sp target and undershoot Conn.D further.
+//! The degree of anisotropy is a modelling choice (z is the main loading axis).
 
 use std::fmt;
 use std::str::FromStr;
@@ -48,7 +50,7 @@ pub struct PresetTargets {
     pub conn_d_per_mm3: Option<f64>,
     /// Structure model index (0 plates, 3 rods), centre of the reported range.
     pub smi: f64,
-    /// Share of bone volume drawn as plates, chosen from the SMI.
+    /// Share of bone volume drawn as plates, chosen from the SMI and Tb.Sp.
     pub plate_fraction: f64,
     /// Degree of anisotropy used for the site (main axis z).
     pub anisotropy: f64,
@@ -81,7 +83,7 @@ impl Preset {
                 tb_n_per_mm: 1.62,
                 conn_d_per_mm3: Some(8.4),
                 smi: 0.74,
-                plate_fraction: 0.6,
+                plate_fraction: 0.35,
                 anisotropy: 1.3,
             },
             Preset::LumbarVertebra => PresetTargets {

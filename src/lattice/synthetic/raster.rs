@@ -401,3 +401,137 @@ pub(crate) fn keep_largest_component(mask: &mut [u8], dims: Dims) -> Components 
     }
     Components { before, removed }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_pcg::Pcg64;
+
+    fn brute_force(dims: Dims, prim: &Primitive) -> Vec<bool> {
+        let p = Prepared::new(prim);
+        (0..dims.len())
+            .map(|i| {
+                let (x, y, z) = dims.coords(i);
+                p.contains(&Vec3::new(x as f64 + 0.5, y as f64 + 0.5, z as f64 + 0.5))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn row_spans_never_miss_a_voxel() {
+        let dims = Dims::new(23, 19, 21);
+        let mut rng = Pcg64::seed_from_u64(3);
+        let point = |rng: &mut Pcg64| {
+            Vec3::new(
+                rng.random::<f64>() * 30.0 - 4.0,
+                rng.random::<f64>() * 26.0 - 4.0,
+                rng.random::<f64>() * 28.0 - 4.0,
+            )
+        };
+        for k in 0..200 {
+            let r = 1.0 + rng.random::<f64>() * 4.0;
+            let prim = if k % 2 == 0 {
+                let a = point(&mut rng);
+                // Some rods exactly along an axis.
+                let b = if k % 10 == 0 {
+                    a + Vec3::new(12.0, 0.0, 0.0)
+                } else {
+                    point(&mut rng)
+                };
+                Primitive::Capsule { a, b, r }
+            } else {
+                let p0 = point(&mut rng);
+                let p1 = if k % 10 == 1 {
+                    p0 + Vec3::new(0.0, 9.0, 0.0)
+                } else {
+                    point(&mut rng)
+                };
+                let p2 = if k % 10 == 1 {
+                    p0 + Vec3::new(0.0, 0.0, 7.0)
+                } else {
+                    point(&mut rng)
+                };
+                Primitive::Slab { p: [p0, p1, p2], r }
+            };
+            let mut labels = vec![UNCOVERED; dims.len()];
+            rasterize_into(&mut labels, dims, 0, std::slice::from_ref(&prim));
+            let drawn: Vec<bool> = labels.iter().map(|&l| l == 0).collect();
+            assert_eq!(drawn, brute_force(dims, &prim), "primitive {k}: {prim:?}");
+        }
+    }
+
+    #[test]
+    fn digitised_volumes_match_the_shapes() {
+        let dims = Dims::cube(80);
+        let (r, len) = (4.0, 50.0);
+        let a = Vec3::new(15.2, 40.1, 39.7);
+        let rod = Primitive::Capsule {
+            a,
+            b: a + Vec3::new(len, 0.0, 0.0),
+            r,
+        };
+        let n = brute_force(dims, &rod).iter().filter(|&&b| b).count() as f64;
+        let exact =
+            std::f64::consts::PI * r * r * len + 4.0 / 3.0 * std::f64::consts::PI * r.powi(3);
+        assert!((n / exact - 1.0).abs() < 0.03, "{n} vs {exact}");
+
+        let p0 = Vec3::new(10.3, 10.6, 40.2);
+        let slab = Primitive::Slab {
+            p: [
+                p0,
+                p0 + Vec3::new(60.0, 0.0, 0.0),
+                p0 + Vec3::new(0.0, 60.0, 0.0),
+            ],
+            r,
+        };
+        let n = brute_force(dims, &slab).iter().filter(|&&b| b).count() as f64;
+        // Prism plus half-cylinders along the edges plus the corner sphere parts.
+        let perimeter = 120.0 + 60.0 * 2f64.sqrt();
+        let exact = 1800.0 * 2.0 * r
+            + 0.5 * std::f64::consts::PI * r * r * perimeter
+            + 4.0 / 3.0 * std::f64::consts::PI * r.powi(3);
+        assert!((n / exact - 1.0).abs() < 0.03, "{n} vs {exact}");
+    }
+
+    #[test]
+    fn labels_keep_the_first_covering_element() {
+        let dims = Dims::cube(20);
+        let a = Vec3::new(2.0, 10.0, 10.0);
+        let rod = |r| Primitive::Capsule {
+            a,
+            b: a + Vec3::new(16.0, 0.0, 0.0),
+            r,
+        };
+        let mut labels = vec![UNCOVERED; dims.len()];
+        rasterize_into(&mut labels, dims, 0, &[rod(2.0)]);
+        rasterize_into(&mut labels, dims, 1, &[rod(4.0)]);
+        let h = label_histogram(&labels, dims, 2);
+        let inner = brute_force(dims, &rod(2.0)).iter().filter(|&&b| b).count() as u64;
+        let outer = brute_force(dims, &rod(4.0)).iter().filter(|&&b| b).count() as u64;
+        assert_eq!(h, vec![inner, outer - inner]);
+    }
+
+    #[test]
+    fn components_are_26_connected_and_only_the_largest_is_kept() {
+        let dims = Dims::new(10, 8, 6);
+        let mut mask = vec![0u8; dims.len()];
+        // A staircase touching only at corners: one 26-component.
+        for k in 0..5 {
+            mask[dims.index(k, k, k)] = 1;
+        }
+        // A separate 2-voxel bar and a single voxel.
+        mask[dims.index(8, 1, 4)] = 1;
+        mask[dims.index(9, 1, 4)] = 1;
+        mask[dims.index(0, 7, 0)] = 1;
+        let c = keep_largest_component(&mut mask, dims);
+        assert_eq!(c.before, 3);
+        assert_eq!(c.removed, 3);
+        assert_eq!(mask.iter().filter(|&&b| b != 0).count(), 5);
+        let again = keep_largest_component(&mut mask, dims);
+        assert_eq!((again.before, again.removed), (1, 0));
+        let mut empty = vec![0u8; dims.len()];
+        let none = keep_largest_component(&mut empty, dims);
+        assert_eq!((none.before, none.removed), (0, 0));
+    }
+}
