@@ -10,6 +10,7 @@
 //! - [`morphometry`]: BV/TV, thickness and spacing by distance transform, Euler
 //!   characteristic and connectivity density, components, the simple-point test.
 //! - [`output`]: the HDF5 result file; the only module that touches the HDF5 crate.
+//! - [`sim`]: the engine: step clock, counter-based random streams, pipeline stages.
 //! - [`cli`]: the commands behind the binary.
 
 pub mod cli;
@@ -18,6 +19,7 @@ pub mod grid;
 pub mod lattice;
 pub mod morphometry;
 pub mod output;
+pub mod sim;
 
 /// Version of this software, recorded in every output file.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
