@@ -8,7 +8,9 @@ use std::process::Command;
 
 fn git(args: &[&str]) -> Option<String> {
     let out = Command::new("git").args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn main() {
@@ -22,8 +24,12 @@ fn main() {
     }
     let revision = std::env::var("TRABECULA_GIT_REVISION").ok().or_else(|| {
         let rev = git(&["rev-parse", "--short=12", "HEAD"])?;
-        let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+        let dirty =
+            git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
         Some(if dirty { format!("{rev}-dirty") } else { rev })
     });
-    println!("cargo:rustc-env=TRABECULA_GIT_REVISION={}", revision.unwrap_or_else(|| "unknown".into()));
+    println!(
+        "cargo:rustc-env=TRABECULA_GIT_REVISION={}",
+        revision.unwrap_or_else(|| "unknown".into())
+    );
 }
