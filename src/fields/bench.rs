@@ -1,0 +1,1 @@
+//! Benchmarks of the field solvers (filled in below).
