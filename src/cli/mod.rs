@@ -5,6 +5,7 @@
 //! status: 2 when the input was at fault (a config, a volume file, a flag), 1 for
 //! anything else.
 
+pub mod bench;
 mod check;
 mod progress;
 pub mod threads;
@@ -33,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Validate a config file and report every problem in it.
     Check(ConfigArgs),
+    /// Time a solver on a standard problem next to this machine's memory bandwidth.
+    Bench(bench::BenchArgs),
 }
 
 /// Arguments shared by every command that reads a config.
@@ -83,6 +86,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let _progress = Progress::new(cli.quiet);
     match cli.command {
         Command::Check(args) => check::run(&args, cli.quiet),
+        Command::Bench(args) => bench::run(&args),
     }
 }
 

@@ -84,6 +84,23 @@ pub struct SpeciesSolve {
     pub history: Vec<f64>,
 }
 
+/// Wall time of a solve's stages, ms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct StageTimes {
+    /// Smoothing on the finest level.
+    pub fine_smoothing_ms: f64,
+    /// Residual and restriction on the finest level.
+    pub fine_residual_ms: f64,
+    /// Everything on the coarse levels.
+    pub coarse_ms: f64,
+    /// Prolongation to the finest level.
+    pub prolongation_ms: f64,
+    /// Isolated-region corrections.
+    pub deflation_ms: f64,
+    /// Right-hand side set-up.
+    pub setup_ms: f64,
+}
+
 /// The hierarchy and its solutions.
 pub(crate) struct Multigrid {
     /// Conductance factors of the finest level.
@@ -100,6 +117,16 @@ pub(crate) struct Multigrid {
     excluded: Option<Vec<bool>>,
     /// Red-black Gauss-Seidel iterations before and after the coarse correction.
     pub smoothing: (usize, usize),
+    /// Stage times of the last solve.
+    pub times: StageTimes,
+}
+
+/// Runs `f` and adds its wall time to `acc` (ms).
+fn timed<R>(acc: &mut f64, f: impl FnOnce() -> R) -> R {
+    let t = std::time::Instant::now();
+    let r = f();
+    *acc += t.elapsed().as_secs_f64() * 1e3;
+    r
 }
 
 /// Extents of the levels of a grid of `dims`, finest first.
@@ -141,6 +168,7 @@ impl Multigrid {
             isolated: Vec::new(),
             excluded: None,
             smoothing: (2, 2),
+            times: StageTimes::default(),
         };
         mg.set_coefficients(conductance, uptake);
         mg
@@ -262,17 +290,28 @@ impl Multigrid {
             };
             ns
         ];
+        let mut times = StageTimes::default();
         let fine = &mut self.levels[0];
-        for &s in active {
-            fine.b[s]
-                .par_iter_mut()
-                .zip(source[s].par_iter())
-                .with_min_len(4096)
-                .for_each(|(b, &v)| *b = f64::from(v));
-        }
-        let rhs_norms: Vec<f64> = (0..ns)
-            .map(|s| rhs_norm(&self.levels[0], &self.a, s, &self.species[s]))
-            .collect();
+        timed(&mut times.setup_ms, || {
+            for &s in active {
+                fine.b[s]
+                    .par_iter_mut()
+                    .zip(source[s].par_iter())
+                    .with_min_len(4096)
+                    .for_each(|(b, &v)| *b = f64::from(v));
+            }
+        });
+        let rhs_norms: Vec<f64> = timed(&mut times.setup_ms, || {
+            (0..ns)
+                .map(|s| {
+                    if active.contains(&s) {
+                        rhs_norm(&self.levels[0], &self.a, s, &self.species[s])
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        });
         let single = self.levels.len() == 1;
         let mut todo: Vec<usize> = active.to_vec();
         for s in &todo {
@@ -281,11 +320,16 @@ impl Multigrid {
         let mut cycle = 0;
         loop {
             if single {
-                self.solve_coarsest(&todo);
+                timed(&mut times.coarse_ms, || self.solve_coarsest(&todo));
             } else {
-                self.smooth(0, self.smoothing.0, &todo, [0, 1]);
+                let nu = self.smoothing.0;
+                timed(&mut times.fine_smoothing_ms, || {
+                    self.smooth(0, nu, &todo, [0, 1])
+                });
             }
-            let norms = self.residual_restrict(0, &todo);
+            let norms = timed(&mut times.fine_residual_ms, || {
+                self.residual_restrict(0, &todo)
+            });
             let mut still = Vec::new();
             for (&s, &rn) in todo.iter().zip(&norms) {
                 let rel = if rhs_norms[s] > 0.0 {
@@ -310,11 +354,17 @@ impl Multigrid {
             if single {
                 continue;
             }
-            self.coarse_correction(1, &todo);
-            self.prolong_correct(0, &todo);
-            self.smooth(0, self.smoothing.1, &todo, [1, 0]);
-            self.deflate(&todo);
+            timed(&mut times.coarse_ms, || self.coarse_correction(1, &todo));
+            timed(&mut times.prolongation_ms, || {
+                self.prolong_correct(0, &todo)
+            });
+            let nu = self.smoothing.1;
+            timed(&mut times.fine_smoothing_ms, || {
+                self.smooth(0, nu, &todo, [1, 0])
+            });
+            timed(&mut times.deflation_ms, || self.deflate(&todo));
         }
+        self.times = times;
         out
     }
 
@@ -487,12 +537,11 @@ impl Multigrid {
                 per_plane[z].push(chunk);
             }
         }
-        let inv = |n_f: usize, i: usize| -> f64 {
-            let c = (2 * i..2 * i + 2).filter(|&j| j < n_f).count().max(1);
-            1.0 / c as f64
-        };
-        let wx: Vec<f64> = (0..cd.nx).map(|i| inv(fd.nx, i)).collect();
-        let wy: Vec<f64> = (0..cd.ny).map(|i| inv(fd.ny, i)).collect();
+        // Restriction: the children's sum over the nominal 8 (a residual per nominal
+        // volume of the fine level becomes one per nominal volume of the coarse level).
+        let inv = |_n_f: usize, _i: usize| -> f64 { 0.5 };
+        let wx: Vec<f64> = vec![0.5; cd.nx];
+        let wy: Vec<f64> = vec![0.5; cd.ny];
         let small = fd.len() < 1 << 15;
         let sums: Vec<Vec<f64>> = per_plane
             .into_par_iter()
@@ -573,22 +622,47 @@ impl Multigrid {
         let (fine, coarse) = self.levels.split_at_mut(l + 1);
         let (f, c) = (&mut fine[l], &coarse[0]);
         let (fd, cd) = (f.dims, c.dims);
-        let pairs = |n_f: usize, n_c: usize| -> Vec<(usize, usize)> {
-            (0..n_f)
-                .map(|i| {
-                    let c0 = i / 2;
-                    let c1 = if i % 2 == 0 {
-                        c0.saturating_sub(1)
-                    } else {
-                        (c0 + 1).min(n_c - 1)
-                    };
-                    (c0, c1)
+        // Per axis: for each fine cell, its parent, the coarse neighbour on its side
+        // and the linear weight of that neighbour, from the cells' true centres.
+        let fine_w: [Vec<f64>; 3] = std::array::from_fn(|k| match &f.op {
+            Some(op) => op.widths[k].clone(),
+            None => vec![1.0; fd.as_array()[k]],
+        });
+        let coarse_w = &c
+            .op
+            .as_ref()
+            .expect("coarse levels have face operators")
+            .widths;
+        let centres = |w: &[f64]| -> Vec<f64> {
+            let mut acc = 0.0;
+            w.iter()
+                .map(|&x| {
+                    let c = acc + 0.5 * x;
+                    acc += x;
+                    c
                 })
                 .collect()
         };
-        let px = pairs(fd.nx, cd.nx);
-        let py = pairs(fd.ny, cd.ny);
-        let pz = pairs(fd.nz, cd.nz);
+        let pairs = |k: usize| -> Vec<(usize, usize, f64)> {
+            let (fc, cc) = (centres(&fine_w[k]), centres(&coarse_w[k]));
+            (0..fc.len())
+                .map(|i| {
+                    let p = i / 2;
+                    let side = if fc[i] < cc[p] {
+                        p.checked_sub(1)
+                    } else if fc[i] > cc[p] && p + 1 < cc.len() {
+                        Some(p + 1)
+                    } else {
+                        None
+                    };
+                    match side {
+                        Some(q) => (p, q, (fc[i] - cc[p]).abs() / (cc[q] - cc[p]).abs()),
+                        None => (p, p, 0.0),
+                    }
+                })
+                .collect()
+        };
+        let (px, py, pz) = (pairs(0), pairs(1), pairs(2));
         let excluded = if l == 0 { excluded_fine } else { None };
         for &s in todo {
             let xc = &c.x[s];
@@ -597,15 +671,15 @@ impl Multigrid {
                 .enumerate()
                 .with_min_len(if fd.len() < 1 << 15 { usize::MAX } else { 1 })
                 .for_each(|(z, plane)| {
-                    let (z0, z1) = pz[z];
+                    let (z0, z1, wz) = pz[z];
                     let mut t = vec![0.0; cd.nx];
                     for y in 0..fd.ny {
-                        let (y0, y1) = py[y];
+                        let (y0, y1, wy) = py[y];
                         let r = |zz: usize, yy: usize| &xc[cd.index(0, yy, zz)..][..cd.nx];
                         let (a, b, cc, d) = (r(z0, y0), r(z0, y1), r(z1, y0), r(z1, y1));
                         for i in 0..cd.nx {
-                            t[i] = 0.75 * (0.75 * a[i] + 0.25 * b[i])
-                                + 0.25 * (0.75 * cc[i] + 0.25 * d[i]);
+                            t[i] = (1.0 - wz) * ((1.0 - wy) * a[i] + wy * b[i])
+                                + wz * ((1.0 - wy) * cc[i] + wy * d[i]);
                         }
                         let row = &mut plane[y * fd.nx..(y + 1) * fd.nx];
                         let skip = excluded.map(|m| &m[fd.index(0, y, z)..][..fd.nx]);
@@ -613,8 +687,8 @@ impl Multigrid {
                             if skip.is_some_and(|m| m[x]) {
                                 continue;
                             }
-                            let (x0, x1) = px[x];
-                            *v += 0.75 * t[x0] + 0.25 * t[x1];
+                            let (x0, x1, wx) = px[x];
+                            *v += (1.0 - wx) * t[x0] + wx * t[x1];
                         }
                     }
                 });
@@ -730,7 +804,7 @@ fn isolated_regions(d: Dims, a: &[f32]) -> Vec<Vec<u32>> {
         }
         i
     }
-    let mut union = |p: &mut Vec<u32>, i: usize, j: usize| {
+    let union = |p: &mut Vec<u32>, i: usize, j: usize| {
         let (ri, rj) = (find(p, i as u32), find(p, j as u32));
         if ri != rj {
             let (lo, hi) = (ri.min(rj), ri.max(rj));
