@@ -311,21 +311,34 @@ impl FaceOperator {
     }
 }
 
-/// `sum_f W_f v_f` over the interior faces of the cells `xs` of a row: `row` is the
-/// row itself, `nbr` the rows below and above in y and z (zeros outside the domain).
+/// `out[x] = sum_f W_f v_f` over the interior faces of every cell of a row (`row` the
+/// row itself, `nbr` the rows below and above in y and z, zeros outside the domain).
 #[inline(always)]
-fn flux_at(f: &RowFaces<'_>, row: &[f64], nbr: [&[f64]; 4], x: usize) -> f64 {
+fn flux_row(f: &RowFaces<'_>, row: &[f64], nbr: [&[f64]; 4], out: &mut [f64]) {
     let nx = row.len();
-    let mut s = f64::from(f.fy[0][x]) * nbr[0][x]
-        + f64::from(f.fy[1][x]) * nbr[1][x]
-        + (f64::from(f.fz[0][x]) * nbr[2][x] + f64::from(f.fz[1][x]) * nbr[3][x]);
-    if x > 0 {
-        s += f64::from(f.fx[x]) * row[x - 1];
+    let out = &mut out[..nx];
+    let (fy0, fy1, fz0, fz1) = (
+        &f.fy[0][..nx],
+        &f.fy[1][..nx],
+        &f.fz[0][..nx],
+        &f.fz[1][..nx],
+    );
+    let (ym, yp, zm, zp) = (&nbr[0][..nx], &nbr[1][..nx], &nbr[2][..nx], &nbr[3][..nx]);
+    for x in 0..nx {
+        out[x] = (f64::from(fy0[x]) * ym[x] + f64::from(fy1[x]) * yp[x])
+            + (f64::from(fz0[x]) * zm[x] + f64::from(fz1[x]) * zp[x]);
     }
-    if x + 1 < nx {
-        s += f64::from(f.fx[x + 1]) * row[x + 1];
+    if nx > 1 {
+        let fx = &f.fx[..nx + 1];
+        out[0] += f64::from(fx[1]) * row[1];
+        out[nx - 1] += f64::from(fx[nx - 1]) * row[nx - 2];
+        let (lo, hi) = (&row[..nx - 2], &row[2..]);
+        let (flo, fhi) = (&fx[1..nx - 1], &fx[2..nx]);
+        let mid = &mut out[1..nx - 1];
+        for x in 0..nx - 2 {
+            mid[x] += f64::from(flo[x]) * lo[x] + f64::from(fhi[x]) * hi[x];
+        }
     }
-    s
 }
 
 /// Residual `b - A x` of row `(y, z)` into `out` (corrections: no face values).
@@ -361,9 +374,10 @@ pub(crate) fn residual_row(
         at(yi, zi + 1),
     ];
     let f = op.row_faces(y, z);
+    flux_row(&f, row, nbr, out);
     for xi in 0..nx {
         let i = i0 + xi;
-        out[xi] = b[i] + sp.sigma * flux_at(&f, row, nbr, xi) - diag(op, sp, k, i) * row[xi];
+        out[xi] = b[i] + sp.sigma * out[xi] - diag(op, sp, k, i) * row[xi];
     }
 }
 
@@ -419,6 +433,7 @@ pub(crate) fn smooth(
                 .zip(halos.par_iter())
                 .zip(bounds.par_iter())
                 .for_each(|((own, (lo, hi)), &(z0, z1))| {
+                    let mut t = vec![0.0f64; nx];
                     for z in z0..z1 {
                         let lz = z - z0;
                         for y in 0..d.ny {
@@ -453,10 +468,16 @@ pub(crate) fn smooth(
                                 &hi[y * nx..(y + 1) * nx]
                             };
                             let i0 = d.index(0, y, z);
+                            // The whole row in vector form, then the cells of this
+                            // colour: their neighbours all have the other colour.
+                            flux_row(&f, row, [ym, yp, zm, zp], &mut t);
+                            let (b, inv) = (&b[i0..i0 + nx], &inv_diag[i0..i0 + nx]);
+                            for xi in 0..nx {
+                                t[xi] = (b[xi] + sp.sigma * t[xi]) * inv[xi];
+                            }
                             let start = (y + z + colour) & 1;
                             for xi in (start..nx).step_by(2) {
-                                let s = flux_at(&f, row, [ym, yp, zm, zp], xi);
-                                row[xi] = (b[i0 + xi] + sp.sigma * s) * inv_diag[i0 + xi];
+                                row[xi] = t[xi];
                             }
                         }
                     }

@@ -318,11 +318,14 @@ impl Multigrid {
             out[*s].converged = false;
         }
         let mut cycle = 0;
+        // The finest level's smoothing after one coarse correction and before the
+        // next residual is one fused sweep of both counts (the same iterations as a
+        // post- and a pre-smoothing, with one pass over memory instead of two).
+        let mut nu = self.smoothing.0;
         loop {
             if single {
                 timed(&mut times.coarse_ms, || self.solve_coarsest(&todo));
             } else {
-                let nu = self.smoothing.0;
                 timed(&mut times.fine_smoothing_ms, || {
                     self.smooth(0, nu, &todo, [0, 1])
                 });
@@ -358,11 +361,8 @@ impl Multigrid {
             timed(&mut times.prolongation_ms, || {
                 self.prolong_correct(0, &todo)
             });
-            let nu = self.smoothing.1;
-            timed(&mut times.fine_smoothing_ms, || {
-                self.smooth(0, nu, &todo, [1, 0])
-            });
             timed(&mut times.deflation_ms, || self.deflate(&todo));
+            nu = self.smoothing.0 + self.smoothing.1;
         }
         self.times = times;
         out
@@ -537,11 +537,6 @@ impl Multigrid {
                 per_plane[z].push(chunk);
             }
         }
-        // Restriction: the children's sum over the nominal 8 (a residual per nominal
-        // volume of the fine level becomes one per nominal volume of the coarse level).
-        let inv = |_n_f: usize, _i: usize| -> f64 { 0.5 };
-        let wx: Vec<f64> = vec![0.5; cd.nx];
-        let wy: Vec<f64> = vec![0.5; cd.ny];
         let small = fd.len() < 1 << 15;
         let sums: Vec<Vec<f64>> = per_plane
             .into_par_iter()
@@ -550,11 +545,11 @@ impl Multigrid {
             .map(|(cz, mut planes)| {
                 let mut rr = vec![0.0; todo.len()];
                 let mut row = vec![0.0; fd.nx];
+                let mut scratch = vec![0.0; fd.nx];
                 let zeros = vec![0.0; fd.nx];
                 for p in planes.iter_mut() {
                     p.fill(0.0);
                 }
-                let wz = inv(fd.nz, cz);
                 let z_range = if has_coarse {
                     2 * cz..(2 * cz + 2).min(fd.nz)
                 } else {
@@ -574,6 +569,7 @@ impl Multigrid {
                                     y,
                                     z,
                                     &mut row,
+                                    &mut scratch,
                                 ),
                                 Some(op) => coarse::residual_row(
                                     op,
@@ -587,18 +583,12 @@ impl Multigrid {
                                     &mut row,
                                 ),
                             }
-                            rr[t] += row.iter().map(|v| v * v).sum::<f64>();
+                            rr[t] += sum_squares(&row);
                             if has_coarse {
                                 let cy = y / 2;
-                                let w = wz * wy[cy];
                                 let dst = &mut planes[t][cy * cd.nx..(cy + 1) * cd.nx];
                                 let skip = excluded.map(|m| &m[fd.index(0, y, z)..][..fd.nx]);
-                                for (x, v) in row.iter().enumerate() {
-                                    if skip.is_some_and(|m| m[x]) {
-                                        continue;
-                                    }
-                                    dst[x / 2] += v * w * wx[x / 2];
-                                }
+                                restrict_row(&row, skip, dst);
                             }
                         }
                     }
@@ -874,7 +864,8 @@ fn rhs_norm(level: &Level, a: &[f32], s: usize, sp: &MgSpecies) -> f64 {
 }
 
 /// Residual `b - A x` of row `y` of plane `z` of species `s` on the finest level
-/// (product-rule faces, fixed face values included) into `out`.
+/// (product-rule faces, fixed face values included) into `out`; `asum` is scratch of
+/// the row's length.
 #[allow(clippy::too_many_arguments)]
 fn residual_row_product(
     d: Dims,
@@ -886,65 +877,112 @@ fn residual_row_product(
     y: usize,
     z: usize,
     out: &mut [f64],
+    asum: &mut [f64],
 ) {
     let nx = d.nx;
     let x = &lv.x[s];
     let i0 = d.index(0, y, z);
     let (ag, ug) = (sp.a_ghost, sp.a_ghost * sp.c_b);
-    // Neighbour rows (conductance, value) or None past a face.
-    let row = |dy: isize, dz: isize| -> Option<(&[f32], &[f64])> {
+    let out = &mut out[..nx];
+    let asum = &mut asum[..nx];
+    out.fill(0.0);
+    asum.fill(0.0);
+    for (dy, dz) in [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)] {
         let yy = y as isize + dy;
         let zz = z as isize + dz;
-        (yy >= 0 && zz >= 0 && (yy as usize) < d.ny && (zz as usize) < d.nz).then(|| {
+        if yy >= 0 && zz >= 0 && (yy as usize) < d.ny && (zz as usize) < d.nz {
             let j = d.index(0, yy as usize, zz as usize);
-            (&a[j..j + nx], &x[j..j + nx])
-        })
-    };
-    let out = &mut out[..nx];
-    let mut asum = [0.0f64; 0].to_vec();
-    asum.resize(nx, 0.0);
-    out.fill(0.0);
-    for r in [row(-1, 0), row(1, 0), row(0, -1), row(0, 1)] {
-        match r {
-            Some((ar, xr)) => {
-                for i in 0..nx {
-                    let aj = f64::from(ar[i]);
-                    out[i] += aj * xr[i];
-                    asum[i] += aj;
-                }
+            let (ar, xr) = (&a[j..j + nx], &x[j..j + nx]);
+            for i in 0..nx {
+                let aj = f64::from(ar[i]);
+                out[i] += aj * xr[i];
+                asum[i] += aj;
             }
-            None => {
-                for i in 0..nx {
-                    out[i] += ug;
-                    asum[i] += ag;
-                }
+        } else {
+            for i in 0..nx {
+                out[i] += ug;
+                asum[i] += ag;
             }
         }
     }
     let ar = &a[i0..i0 + nx];
     let xr = &x[i0..i0 + nx];
-    for i in 0..nx {
-        let (l, lu) = if i > 0 {
-            (f64::from(ar[i - 1]), f64::from(ar[i - 1]) * xr[i - 1])
-        } else {
-            (ag, ug)
-        };
-        let (h, hu) = if i + 1 < nx {
-            (f64::from(ar[i + 1]), f64::from(ar[i + 1]) * xr[i + 1])
-        } else {
-            (ag, ug)
-        };
-        out[i] += lu + hu;
-        asum[i] += l + h;
+    if nx == 1 {
+        out[0] += 2.0 * ug;
+        asum[0] += 2.0 * ag;
+    } else {
+        out[0] += ug + f64::from(ar[1]) * xr[1];
+        asum[0] += ag + f64::from(ar[1]);
+        out[nx - 1] += f64::from(ar[nx - 2]) * xr[nx - 2] + ug;
+        asum[nx - 1] += f64::from(ar[nx - 2]) + ag;
+        let (lo_a, hi_a) = (&ar[..nx - 2], &ar[2..]);
+        let (lo_x, hi_x) = (&xr[..nx - 2], &xr[2..]);
+        let (mid_o, mid_s) = (&mut out[1..nx - 1], &mut asum[1..nx - 1]);
+        for i in 0..nx - 2 {
+            let (l, h) = (f64::from(lo_a[i]), f64::from(hi_a[i]));
+            mid_o[i] += l * lo_x[i] + h * hi_x[i];
+            mid_s[i] += l + h;
+        }
     }
     let b = &lv.b[s][i0..i0 + nx];
-    let k = lv.k[s].as_deref().map(|k| &k[i0..i0 + nx]);
-    for i in 0..nx {
-        let ai = f64::from(ar[i]);
-        let ki = k.map_or(0.0, |k| f64::from(k[i]));
-        let diag = capacity(ar[i]) * sp.lambda + ki + sigma * ai * asum[i];
-        out[i] = b[i] + sigma * ai * out[i] - diag * xr[i];
+    let lambda = sp.lambda;
+    match lv.k[s].as_deref() {
+        Some(k) => {
+            let k = &k[i0..i0 + nx];
+            for i in 0..nx {
+                let ai = f64::from(ar[i]);
+                let diag = capacity(ar[i]) * lambda + f64::from(k[i]) + sigma * ai * asum[i];
+                out[i] = b[i] + sigma * ai * out[i] - diag * xr[i];
+            }
+        }
+        None => {
+            for i in 0..nx {
+                let ai = f64::from(ar[i]);
+                let diag = capacity(ar[i]) * lambda + sigma * ai * asum[i];
+                out[i] = b[i] + sigma * ai * out[i] - diag * xr[i];
+            }
+        }
     }
+}
+
+/// Adds the children's sum over the nominal 8 of one fine row to a coarse row:
+/// a residual per nominal volume of the fine level becomes one per nominal volume of
+/// the coarse level. Cells in `skip` (small isolated regions) are left out.
+fn restrict_row(row: &[f64], skip: Option<&[bool]>, dst: &mut [f64]) {
+    let pairs = row.len() / 2;
+    match skip {
+        None => {
+            let dst = &mut dst[..pairs];
+            for (j, p) in row.chunks_exact(2).enumerate() {
+                dst[j] += 0.125 * (p[0] + p[1]);
+            }
+        }
+        Some(m) => {
+            for j in 0..pairs {
+                let l = if m[2 * j] { 0.0 } else { row[2 * j] };
+                let h = if m[2 * j + 1] { 0.0 } else { row[2 * j + 1] };
+                dst[j] += 0.125 * (l + h);
+            }
+        }
+    }
+    if row.len() % 2 == 1 && !skip.is_some_and(|m| m[row.len() - 1]) {
+        dst[pairs] += 0.125 * row[row.len() - 1];
+    }
+}
+
+/// Sum of squares with four running sums (a fixed order: deterministic, and not one
+/// long chain of dependent additions). Plain multiply and add: outside the dispatched
+/// kernels `mul_add` would be a library call per element.
+fn sum_squares(v: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let mut chunks = v.chunks_exact(4);
+    for c in &mut chunks {
+        for k in 0..4 {
+            acc[k] += c[k] * c[k];
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().map(|v| v * v).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// The dense operator of one species on a finest level small enough to be the

@@ -59,12 +59,8 @@ pub(crate) trait Real:
 {
     /// 0.
     const ZERO: Self;
-    /// Negative infinity.
-    const NEG_INFINITY: Self;
     /// Conversion from f32 (exact for f64).
     fn from_f32(v: f32) -> Self;
-    /// Conversion from f64 (rounding for f32).
-    fn from_f64(v: f64) -> Self;
     /// Bytes of one value.
     const BYTES: usize;
     /// Conversion to f64 (exact).
@@ -76,7 +72,6 @@ pub(crate) trait Real:
 
 impl Real for f32 {
     const ZERO: Self = 0.0;
-    const NEG_INFINITY: Self = f32::NEG_INFINITY;
     const BYTES: usize = 4;
     #[inline(always)]
     fn from_f32(v: f32) -> Self {
@@ -90,15 +85,10 @@ impl Real for f32 {
     fn mul_add(self, a: Self, b: Self) -> Self {
         f32::mul_add(self, a, b)
     }
-    #[inline(always)]
-    fn from_f64(v: f64) -> Self {
-        v as f32
-    }
 }
 
 impl Real for f64 {
     const ZERO: Self = 0.0;
-    const NEG_INFINITY: Self = f64::NEG_INFINITY;
     const BYTES: usize = 8;
     #[inline(always)]
     fn from_f32(v: f32) -> Self {
@@ -111,10 +101,6 @@ impl Real for f64 {
     #[inline(always)]
     fn mul_add(self, a: Self, b: Self) -> Self {
         f64::mul_add(self, a, b)
-    }
-    #[inline(always)]
-    fn from_f64(v: f64) -> Self {
-        v
     }
 }
 
