@@ -738,7 +738,10 @@ fn boundary_faces(d: Dims, x: usize, y: usize, z: usize) -> usize {
 }
 
 /// Residual of one cell of the finest level.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a row kernel takes the level's arrays and the row's coordinates"
+)]
 fn residual_cell(
     d: Dims,
     a: &[f32],
@@ -866,7 +869,10 @@ fn rhs_norm(level: &Level, a: &[f32], s: usize, sp: &MgSpecies) -> f64 {
 /// Residual `b - A x` of row `y` of plane `z` of species `s` on the finest level
 /// (product-rule faces, fixed face values included) into `out`; `asum` is scratch of
 /// the row's length.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a row kernel takes the level's arrays and the row's coordinates"
+)]
 fn residual_row_product(
     d: Dims,
     a: &[f32],

@@ -278,7 +278,7 @@ fn dispatch<T: Real>(
     {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
-            #[allow(unsafe_code)]
+            #[expect(unsafe_code, reason = "calls the AVX2+FMA build of the hot kernel")]
             // SAFETY: `run_species_avx2` only requires AVX2 and FMA, both detected just
             // above. This is the measured hot path of the field solvers (the portable
             // build uses 128-bit vectors and calls a library routine for each fused
@@ -292,7 +292,10 @@ fn dispatch<T: Real>(
 }
 
 #[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
+#[expect(
+    unsafe_code,
+    reason = "a target-feature function is unsafe to call; callers check the CPU"
+)]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn run_species_avx2<T: Real>(
     dims: Dims,
