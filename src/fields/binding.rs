@@ -11,11 +11,13 @@
 //!
 //! Eliminating the complexes gives `L + O_T L / (Kd1 + L) + D_T L / (Kd2 + L) = L_T`,
 //! a cubic in the free ligand `L` with exactly one root in `[0, L_T]` (the left side
-//! increases from 0). It is solved in closed form (Cardano, or the trigonometric form
-//! when the cubic has three real roots: the wanted root is the largest) and the root
-//! is polished by a bracketed Newton iteration on the rational form, which is well
-//! conditioned where the closed form cancels (free RANKL many orders below the totals
-//! under denosumab). The complexes then follow as `LO = O_T L / (Kd1 + L)` and
+//! increases from 0). With one decoy absent it is a quadratic, solved in the form that
+//! does not cancel (exact to rounding). With both present the cubic is solved in
+//! closed form (Cardano, or the trigonometric form when it has three real roots: the
+//! wanted root is the largest) and the root is polished by a bracketed Newton
+//! iteration on the rational form until it balances to rounding, which matters where
+//! the closed form cancels (free RANKL many orders below the totals under
+//! denosumab). The complexes then follow as `LO = O_T L / (Kd1 + L)` and
 //! `LD = D_T L / (Kd2 + L)`, so every total is conserved to rounding.
 //!
 //! The transported fields are the totals (free plus bound), each moving with its own
@@ -115,10 +117,30 @@ fn g(l: f64, lt: f64, ot: f64, dt: f64, k1: f64, k2: f64) -> (f64, f64) {
     (v, dv)
 }
 
-/// The free ligand: closed-form root of the cubic, polished (see the module doc).
+/// The free ligand with one binder (total `bt`, dissociation constant `k`): the
+/// non-negative root of `L^2 + (k + bt - lt) L - lt k = 0` in the form that does not
+/// cancel (exact to rounding).
+fn quadratic(lt: f64, bt: f64, k: f64) -> f64 {
+    let b = k + bt - lt;
+    let disc = (b * b + 4.0 * lt * k).sqrt();
+    if b >= 0.0 {
+        2.0 * lt * k / (b + disc)
+    } else {
+        0.5 * (disc - b)
+    }
+}
+
+/// The free ligand: closed-form root of the quadratic (one decoy) or the cubic (two),
+/// polished (see the module doc).
 fn free_ligand(lt: f64, ot: f64, dt: f64, k1: f64, k2: f64) -> f64 {
     if lt == 0.0 {
         return 0.0;
+    }
+    if dt == 0.0 {
+        return quadratic(lt, ot, k1);
+    }
+    if ot == 0.0 {
+        return quadratic(lt, dt, k2);
     }
     let guess = cubic_root(lt, ot, dt, k1, k2);
     let (mut lo, mut hi) = (0.0, lt);
@@ -130,7 +152,8 @@ fn free_ligand(lt: f64, ot: f64, dt: f64, k1: f64, k2: f64) -> f64 {
     };
     for _ in 0..60 {
         let (v, dv) = g(l, lt, ot, dt, k1, k2);
-        if v == 0.0 {
+        // At the root to rounding: `g` sums terms of size up to `lt`.
+        if v.abs() <= 4.0 * f64::EPSILON * lt {
             return l;
         }
         if v < 0.0 {

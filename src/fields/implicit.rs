@@ -22,9 +22,9 @@
 //! the default 1e-3) holds with margin; `tests/fields_implicit.rs` checks it against a
 //! converged solve. A tolerance of 1e-3 of the step's change is far below backward
 //! Euler's own time error for every mode that changes appreciably in one step.
-//! Iterates are clamped at 0: SOR with `w > 1` could otherwise undershoot where
-//! uptake is strong; the converged solution of this M-matrix system is non-negative
-//! anyway.
+//! The result is clamped at 0 when written back: SOR with `w > 1` can leave a
+//! transient undershoot where uptake is strong; the converged solution of this
+//! M-matrix system is non-negative anyway.
 //!
 //! Conservation: the discrete operator is conservative (each face's flux leaves one
 //! cell and enters the other), so a converged step changes each species' content by

@@ -54,7 +54,7 @@ mod sweep;
 pub use binding::{Binding, BoundRankl};
 pub use grid::{FieldGrid, Geometry};
 pub use implicit::ImplicitReport;
-pub use multigrid::SpeciesSolve;
+pub use multigrid::{SpeciesSolve, StageTimes};
 pub use operator::Balance;
 pub use sources::Position;
 pub use species::{Boundary, Species, SpeciesParams};

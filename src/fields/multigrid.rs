@@ -84,6 +84,23 @@ pub struct SpeciesSolve {
     pub history: Vec<f64>,
 }
 
+/// Wall time of a solve's stages, ms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct StageTimes {
+    /// Smoothing on the finest level.
+    pub fine_smoothing_ms: f64,
+    /// Residual and restriction on the finest level.
+    pub fine_residual_ms: f64,
+    /// Everything on the coarse levels.
+    pub coarse_ms: f64,
+    /// Prolongation to the finest level.
+    pub prolongation_ms: f64,
+    /// Isolated-region corrections.
+    pub deflation_ms: f64,
+    /// Right-hand side set-up.
+    pub setup_ms: f64,
+}
+
 /// The hierarchy and its solutions.
 pub(crate) struct Multigrid {
     /// Conductance factors of the finest level.
@@ -100,6 +117,16 @@ pub(crate) struct Multigrid {
     excluded: Option<Vec<bool>>,
     /// Red-black Gauss-Seidel iterations before and after the coarse correction.
     pub smoothing: (usize, usize),
+    /// Stage times of the last solve.
+    pub times: StageTimes,
+}
+
+/// Runs `f` and adds its wall time to `acc` (ms).
+fn timed<R>(acc: &mut f64, f: impl FnOnce() -> R) -> R {
+    let t = std::time::Instant::now();
+    let r = f();
+    *acc += t.elapsed().as_secs_f64() * 1e3;
+    r
 }
 
 /// Extents of the levels of a grid of `dims`, finest first.
@@ -141,6 +168,7 @@ impl Multigrid {
             isolated: Vec::new(),
             excluded: None,
             smoothing: (2, 2),
+            times: StageTimes::default(),
         };
         mg.set_coefficients(conductance, uptake);
         mg
@@ -262,30 +290,49 @@ impl Multigrid {
             };
             ns
         ];
+        let mut times = StageTimes::default();
         let fine = &mut self.levels[0];
-        for &s in active {
-            fine.b[s]
-                .par_iter_mut()
-                .zip(source[s].par_iter())
-                .with_min_len(4096)
-                .for_each(|(b, &v)| *b = f64::from(v));
-        }
-        let rhs_norms: Vec<f64> = (0..ns)
-            .map(|s| rhs_norm(&self.levels[0], &self.a, s, &self.species[s]))
-            .collect();
+        timed(&mut times.setup_ms, || {
+            for &s in active {
+                fine.b[s]
+                    .par_iter_mut()
+                    .zip(source[s].par_iter())
+                    .with_min_len(4096)
+                    .for_each(|(b, &v)| *b = f64::from(v));
+            }
+        });
+        let rhs_norms: Vec<f64> = timed(&mut times.setup_ms, || {
+            (0..ns)
+                .map(|s| {
+                    if active.contains(&s) {
+                        rhs_norm(&self.levels[0], &self.a, s, &self.species[s])
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        });
         let single = self.levels.len() == 1;
         let mut todo: Vec<usize> = active.to_vec();
         for s in &todo {
             out[*s].converged = false;
         }
         let mut cycle = 0;
+        // The finest level's smoothing after one coarse correction and before the
+        // next residual is one fused sweep of both counts (the same iterations as a
+        // post- and a pre-smoothing, with one pass over memory instead of two).
+        let mut nu = self.smoothing.0;
         loop {
             if single {
-                self.solve_coarsest(&todo);
+                timed(&mut times.coarse_ms, || self.solve_coarsest(&todo));
             } else {
-                self.smooth(0, self.smoothing.0, &todo, [0, 1]);
+                timed(&mut times.fine_smoothing_ms, || {
+                    self.smooth(0, nu, &todo, [0, 1])
+                });
             }
-            let norms = self.residual_restrict(0, &todo);
+            let norms = timed(&mut times.fine_residual_ms, || {
+                self.residual_restrict(0, &todo)
+            });
             let mut still = Vec::new();
             for (&s, &rn) in todo.iter().zip(&norms) {
                 let rel = if rhs_norms[s] > 0.0 {
@@ -310,11 +357,14 @@ impl Multigrid {
             if single {
                 continue;
             }
-            self.coarse_correction(1, &todo);
-            self.prolong_correct(0, &todo);
-            self.smooth(0, self.smoothing.1, &todo, [1, 0]);
-            self.deflate(&todo);
+            timed(&mut times.coarse_ms, || self.coarse_correction(1, &todo));
+            timed(&mut times.prolongation_ms, || {
+                self.prolong_correct(0, &todo)
+            });
+            timed(&mut times.deflation_ms, || self.deflate(&todo));
+            nu = self.smoothing.0 + self.smoothing.1;
         }
+        self.times = times;
         out
     }
 
@@ -487,12 +537,6 @@ impl Multigrid {
                 per_plane[z].push(chunk);
             }
         }
-        let inv = |n_f: usize, i: usize| -> f64 {
-            let c = (2 * i..2 * i + 2).filter(|&j| j < n_f).count().max(1);
-            1.0 / c as f64
-        };
-        let wx: Vec<f64> = (0..cd.nx).map(|i| inv(fd.nx, i)).collect();
-        let wy: Vec<f64> = (0..cd.ny).map(|i| inv(fd.ny, i)).collect();
         let small = fd.len() < 1 << 15;
         let sums: Vec<Vec<f64>> = per_plane
             .into_par_iter()
@@ -501,11 +545,11 @@ impl Multigrid {
             .map(|(cz, mut planes)| {
                 let mut rr = vec![0.0; todo.len()];
                 let mut row = vec![0.0; fd.nx];
+                let mut scratch = vec![0.0; fd.nx];
                 let zeros = vec![0.0; fd.nx];
                 for p in planes.iter_mut() {
                     p.fill(0.0);
                 }
-                let wz = inv(fd.nz, cz);
                 let z_range = if has_coarse {
                     2 * cz..(2 * cz + 2).min(fd.nz)
                 } else {
@@ -525,6 +569,7 @@ impl Multigrid {
                                     y,
                                     z,
                                     &mut row,
+                                    &mut scratch,
                                 ),
                                 Some(op) => coarse::residual_row(
                                     op,
@@ -538,18 +583,12 @@ impl Multigrid {
                                     &mut row,
                                 ),
                             }
-                            rr[t] += row.iter().map(|v| v * v).sum::<f64>();
+                            rr[t] += sum_squares(&row);
                             if has_coarse {
                                 let cy = y / 2;
-                                let w = wz * wy[cy];
                                 let dst = &mut planes[t][cy * cd.nx..(cy + 1) * cd.nx];
                                 let skip = excluded.map(|m| &m[fd.index(0, y, z)..][..fd.nx]);
-                                for (x, v) in row.iter().enumerate() {
-                                    if skip.is_some_and(|m| m[x]) {
-                                        continue;
-                                    }
-                                    dst[x / 2] += v * w * wx[x / 2];
-                                }
+                                restrict_row(&row, skip, dst);
                             }
                         }
                     }
@@ -573,22 +612,47 @@ impl Multigrid {
         let (fine, coarse) = self.levels.split_at_mut(l + 1);
         let (f, c) = (&mut fine[l], &coarse[0]);
         let (fd, cd) = (f.dims, c.dims);
-        let pairs = |n_f: usize, n_c: usize| -> Vec<(usize, usize)> {
-            (0..n_f)
-                .map(|i| {
-                    let c0 = i / 2;
-                    let c1 = if i % 2 == 0 {
-                        c0.saturating_sub(1)
-                    } else {
-                        (c0 + 1).min(n_c - 1)
-                    };
-                    (c0, c1)
+        // Per axis: for each fine cell, its parent, the coarse neighbour on its side
+        // and the linear weight of that neighbour, from the cells' true centres.
+        let fine_w: [Vec<f64>; 3] = std::array::from_fn(|k| match &f.op {
+            Some(op) => op.widths[k].clone(),
+            None => vec![1.0; fd.as_array()[k]],
+        });
+        let coarse_w = &c
+            .op
+            .as_ref()
+            .expect("coarse levels have face operators")
+            .widths;
+        let centres = |w: &[f64]| -> Vec<f64> {
+            let mut acc = 0.0;
+            w.iter()
+                .map(|&x| {
+                    let c = acc + 0.5 * x;
+                    acc += x;
+                    c
                 })
                 .collect()
         };
-        let px = pairs(fd.nx, cd.nx);
-        let py = pairs(fd.ny, cd.ny);
-        let pz = pairs(fd.nz, cd.nz);
+        let pairs = |k: usize| -> Vec<(usize, usize, f64)> {
+            let (fc, cc) = (centres(&fine_w[k]), centres(&coarse_w[k]));
+            (0..fc.len())
+                .map(|i| {
+                    let p = i / 2;
+                    let side = if fc[i] < cc[p] {
+                        p.checked_sub(1)
+                    } else if fc[i] > cc[p] && p + 1 < cc.len() {
+                        Some(p + 1)
+                    } else {
+                        None
+                    };
+                    match side {
+                        Some(q) => (p, q, (fc[i] - cc[p]).abs() / (cc[q] - cc[p]).abs()),
+                        None => (p, p, 0.0),
+                    }
+                })
+                .collect()
+        };
+        let (px, py, pz) = (pairs(0), pairs(1), pairs(2));
         let excluded = if l == 0 { excluded_fine } else { None };
         for &s in todo {
             let xc = &c.x[s];
@@ -597,15 +661,15 @@ impl Multigrid {
                 .enumerate()
                 .with_min_len(if fd.len() < 1 << 15 { usize::MAX } else { 1 })
                 .for_each(|(z, plane)| {
-                    let (z0, z1) = pz[z];
+                    let (z0, z1, wz) = pz[z];
                     let mut t = vec![0.0; cd.nx];
                     for y in 0..fd.ny {
-                        let (y0, y1) = py[y];
+                        let (y0, y1, wy) = py[y];
                         let r = |zz: usize, yy: usize| &xc[cd.index(0, yy, zz)..][..cd.nx];
                         let (a, b, cc, d) = (r(z0, y0), r(z0, y1), r(z1, y0), r(z1, y1));
                         for i in 0..cd.nx {
-                            t[i] = 0.75 * (0.75 * a[i] + 0.25 * b[i])
-                                + 0.25 * (0.75 * cc[i] + 0.25 * d[i]);
+                            t[i] = (1.0 - wz) * ((1.0 - wy) * a[i] + wy * b[i])
+                                + wz * ((1.0 - wy) * cc[i] + wy * d[i]);
                         }
                         let row = &mut plane[y * fd.nx..(y + 1) * fd.nx];
                         let skip = excluded.map(|m| &m[fd.index(0, y, z)..][..fd.nx]);
@@ -613,8 +677,8 @@ impl Multigrid {
                             if skip.is_some_and(|m| m[x]) {
                                 continue;
                             }
-                            let (x0, x1) = px[x];
-                            *v += 0.75 * t[x0] + 0.25 * t[x1];
+                            let (x0, x1, wx) = px[x];
+                            *v += (1.0 - wx) * t[x0] + wx * t[x1];
                         }
                     }
                 });
@@ -674,7 +738,10 @@ fn boundary_faces(d: Dims, x: usize, y: usize, z: usize) -> usize {
 }
 
 /// Residual of one cell of the finest level.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a row kernel takes the level's arrays and the row's coordinates"
+)]
 fn residual_cell(
     d: Dims,
     a: &[f32],
@@ -730,7 +797,7 @@ fn isolated_regions(d: Dims, a: &[f32]) -> Vec<Vec<u32>> {
         }
         i
     }
-    let mut union = |p: &mut Vec<u32>, i: usize, j: usize| {
+    let union = |p: &mut Vec<u32>, i: usize, j: usize| {
         let (ri, rj) = (find(p, i as u32), find(p, j as u32));
         if ri != rj {
             let (lo, hi) = (ri.min(rj), ri.max(rj));
@@ -800,8 +867,12 @@ fn rhs_norm(level: &Level, a: &[f32], s: usize, sp: &MgSpecies) -> f64 {
 }
 
 /// Residual `b - A x` of row `y` of plane `z` of species `s` on the finest level
-/// (product-rule faces, fixed face values included) into `out`.
-#[allow(clippy::too_many_arguments)]
+/// (product-rule faces, fixed face values included) into `out`; `asum` is scratch of
+/// the row's length.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a row kernel takes the level's arrays and the row's coordinates"
+)]
 fn residual_row_product(
     d: Dims,
     a: &[f32],
@@ -812,65 +883,112 @@ fn residual_row_product(
     y: usize,
     z: usize,
     out: &mut [f64],
+    asum: &mut [f64],
 ) {
     let nx = d.nx;
     let x = &lv.x[s];
     let i0 = d.index(0, y, z);
     let (ag, ug) = (sp.a_ghost, sp.a_ghost * sp.c_b);
-    // Neighbour rows (conductance, value) or None past a face.
-    let row = |dy: isize, dz: isize| -> Option<(&[f32], &[f64])> {
+    let out = &mut out[..nx];
+    let asum = &mut asum[..nx];
+    out.fill(0.0);
+    asum.fill(0.0);
+    for (dy, dz) in [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)] {
         let yy = y as isize + dy;
         let zz = z as isize + dz;
-        (yy >= 0 && zz >= 0 && (yy as usize) < d.ny && (zz as usize) < d.nz).then(|| {
+        if yy >= 0 && zz >= 0 && (yy as usize) < d.ny && (zz as usize) < d.nz {
             let j = d.index(0, yy as usize, zz as usize);
-            (&a[j..j + nx], &x[j..j + nx])
-        })
-    };
-    let out = &mut out[..nx];
-    let mut asum = [0.0f64; 0].to_vec();
-    asum.resize(nx, 0.0);
-    out.fill(0.0);
-    for r in [row(-1, 0), row(1, 0), row(0, -1), row(0, 1)] {
-        match r {
-            Some((ar, xr)) => {
-                for i in 0..nx {
-                    let aj = f64::from(ar[i]);
-                    out[i] += aj * xr[i];
-                    asum[i] += aj;
-                }
+            let (ar, xr) = (&a[j..j + nx], &x[j..j + nx]);
+            for i in 0..nx {
+                let aj = f64::from(ar[i]);
+                out[i] += aj * xr[i];
+                asum[i] += aj;
             }
-            None => {
-                for i in 0..nx {
-                    out[i] += ug;
-                    asum[i] += ag;
-                }
+        } else {
+            for i in 0..nx {
+                out[i] += ug;
+                asum[i] += ag;
             }
         }
     }
     let ar = &a[i0..i0 + nx];
     let xr = &x[i0..i0 + nx];
-    for i in 0..nx {
-        let (l, lu) = if i > 0 {
-            (f64::from(ar[i - 1]), f64::from(ar[i - 1]) * xr[i - 1])
-        } else {
-            (ag, ug)
-        };
-        let (h, hu) = if i + 1 < nx {
-            (f64::from(ar[i + 1]), f64::from(ar[i + 1]) * xr[i + 1])
-        } else {
-            (ag, ug)
-        };
-        out[i] += lu + hu;
-        asum[i] += l + h;
+    if nx == 1 {
+        out[0] += 2.0 * ug;
+        asum[0] += 2.0 * ag;
+    } else {
+        out[0] += ug + f64::from(ar[1]) * xr[1];
+        asum[0] += ag + f64::from(ar[1]);
+        out[nx - 1] += f64::from(ar[nx - 2]) * xr[nx - 2] + ug;
+        asum[nx - 1] += f64::from(ar[nx - 2]) + ag;
+        let (lo_a, hi_a) = (&ar[..nx - 2], &ar[2..]);
+        let (lo_x, hi_x) = (&xr[..nx - 2], &xr[2..]);
+        let (mid_o, mid_s) = (&mut out[1..nx - 1], &mut asum[1..nx - 1]);
+        for i in 0..nx - 2 {
+            let (l, h) = (f64::from(lo_a[i]), f64::from(hi_a[i]));
+            mid_o[i] += l * lo_x[i] + h * hi_x[i];
+            mid_s[i] += l + h;
+        }
     }
     let b = &lv.b[s][i0..i0 + nx];
-    let k = lv.k[s].as_deref().map(|k| &k[i0..i0 + nx]);
-    for i in 0..nx {
-        let ai = f64::from(ar[i]);
-        let ki = k.map_or(0.0, |k| f64::from(k[i]));
-        let diag = capacity(ar[i]) * sp.lambda + ki + sigma * ai * asum[i];
-        out[i] = b[i] + sigma * ai * out[i] - diag * xr[i];
+    let lambda = sp.lambda;
+    match lv.k[s].as_deref() {
+        Some(k) => {
+            let k = &k[i0..i0 + nx];
+            for i in 0..nx {
+                let ai = f64::from(ar[i]);
+                let diag = capacity(ar[i]) * lambda + f64::from(k[i]) + sigma * ai * asum[i];
+                out[i] = b[i] + sigma * ai * out[i] - diag * xr[i];
+            }
+        }
+        None => {
+            for i in 0..nx {
+                let ai = f64::from(ar[i]);
+                let diag = capacity(ar[i]) * lambda + sigma * ai * asum[i];
+                out[i] = b[i] + sigma * ai * out[i] - diag * xr[i];
+            }
+        }
     }
+}
+
+/// Adds the children's sum over the nominal 8 of one fine row to a coarse row:
+/// a residual per nominal volume of the fine level becomes one per nominal volume of
+/// the coarse level. Cells in `skip` (small isolated regions) are left out.
+fn restrict_row(row: &[f64], skip: Option<&[bool]>, dst: &mut [f64]) {
+    let pairs = row.len() / 2;
+    match skip {
+        None => {
+            let dst = &mut dst[..pairs];
+            for (j, p) in row.chunks_exact(2).enumerate() {
+                dst[j] += 0.125 * (p[0] + p[1]);
+            }
+        }
+        Some(m) => {
+            for j in 0..pairs {
+                let l = if m[2 * j] { 0.0 } else { row[2 * j] };
+                let h = if m[2 * j + 1] { 0.0 } else { row[2 * j + 1] };
+                dst[j] += 0.125 * (l + h);
+            }
+        }
+    }
+    if row.len() % 2 == 1 && !skip.is_some_and(|m| m[row.len() - 1]) {
+        dst[pairs] += 0.125 * row[row.len() - 1];
+    }
+}
+
+/// Sum of squares with four running sums (a fixed order: deterministic, and not one
+/// long chain of dependent additions). Plain multiply and add: outside the dispatched
+/// kernels `mul_add` would be a library call per element.
+fn sum_squares(v: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let mut chunks = v.chunks_exact(4);
+    for c in &mut chunks {
+        for k in 0..4 {
+            acc[k] += c[k] * c[k];
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().map(|v| v * v).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// The dense operator of one species on a finest level small enough to be the

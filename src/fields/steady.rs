@@ -8,7 +8,7 @@
 //! clamped at 0 (the iterate can undershoot 0 by the algebraic error where the exact
 //! solution is 0 or tiny).
 
-use super::multigrid::{MgSpecies, Multigrid, SpeciesSolve};
+use super::multigrid::{MgSpecies, Multigrid, SpeciesSolve, StageTimes};
 use super::operator::{ghost, Balance, Operator};
 use super::{FieldError, Fields, Species};
 
@@ -19,6 +19,8 @@ pub struct SteadyReport {
     pub species: Vec<(Species, SpeciesSolve)>,
     /// Whether the solve started from the previous solution.
     pub warm: bool,
+    /// Wall time of the solve's stages.
+    pub times: StageTimes,
 }
 
 impl SteadyReport {
@@ -133,6 +135,7 @@ impl Fields {
                 .map(|&s| (self.params[s].species, solves[s].clone()))
                 .collect(),
             warm,
+            times: mg.times,
         })
     }
 
