@@ -11,10 +11,14 @@
 //!   characteristic and connectivity density, components, the simple-point test.
 //! - [`fields`]: cytokine reaction-diffusion on a coarsened grid, binding equilibria,
 //!   the quasi-steady and implicit solvers.
+//! - [`cells`]: the cell populations (osteoclasts and their precursors, osteoblasts
+//!   and lining cells, T-cells, the marrow background) and their rules.
+//! - [`pharmacology`]: what cells are exposed to each step (estrogen; drugs later).
 //! - [`output`]: the HDF5 result file; the only module that touches the HDF5 crate.
 //! - [`sim`]: the engine: step clock, counter-based random streams, pipeline stages.
 //! - [`cli`]: the commands behind the binary.
 
+pub mod cells;
 pub mod cli;
 pub mod config;
 pub mod fields;
@@ -22,6 +26,7 @@ pub mod grid;
 pub mod lattice;
 pub mod morphometry;
 pub mod output;
+pub mod pharmacology;
 pub mod sim;
 
 /// Version of this software, recorded in every output file.

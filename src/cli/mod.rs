@@ -11,6 +11,7 @@ mod lattice_cmd;
 mod measure;
 mod progress;
 mod report;
+mod run_cmd;
 pub mod threads;
 
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ pub enum Command {
     Lattice(lattice_cmd::LatticeArgs),
     /// Morphometry of a micro-CT volume (NRRD, raw) or of a lattice in an output file.
     Measure(measure::MeasureArgs),
+    /// Simulate remodeling: cells, fields and estrogen on the lattice; write HDF5.
+    Run(run_cmd::RunArgs),
     /// Time a solver on a standard problem next to this machine's memory bandwidth.
     Bench(bench::BenchArgs),
 }
@@ -95,6 +98,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check::run(&args, cli.quiet),
         Command::Lattice(args) => lattice_cmd::run(&args, progress, cli.quiet),
         Command::Measure(args) => measure::run(&args, progress),
+        Command::Run(args) => run_cmd::run(&args, progress, cli.quiet),
         Command::Bench(args) => bench::run(&args),
     }
 }

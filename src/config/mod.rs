@@ -9,9 +9,12 @@
 //! with the nearest valid key as a suggestion. `--set key.path=value` overrides are
 //! applied to the raw form first, so they are validated exactly like the file.
 
+pub mod cells;
 mod error;
+pub mod estrogen;
 pub mod fields;
 mod overrides;
+mod params;
 mod reader;
 pub mod schema;
 mod suggest;

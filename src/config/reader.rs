@@ -315,6 +315,21 @@ impl<'a> Section<'a, '_> {
         }
     }
 
+    /// A boolean (`true` / `false`).
+    pub fn bool(&self, key: &str, default: Option<bool>) -> Option<bool> {
+        match self.raw_value(key) {
+            None => default,
+            Some(Value::Boolean(b)) => Some(*b),
+            Some(other) => {
+                self.problem(
+                    key,
+                    format!("expected true or false, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
     /// A string, any value.
     pub fn string(&self, key: &str) -> Option<String> {
         match self.raw_value(key) {

@@ -30,18 +30,48 @@ pub fn validate(reader: &Reader<'_>, root: &Table, base_dir: &Path) -> Option<Co
     let run = run_section(&top.table("run"));
     let lattice = lattice_section(&top.table("lattice"), base_dir);
     let fields = super::fields::fields_section(&top.table("fields"));
+    let estrogen = super::estrogen::estrogen_section(&top.table("estrogen"));
+    let cells = super::cells::cells_section(&top.table("cells"));
     Some(Config {
         run: run?,
         lattice: lattice?,
         fields: fields?,
+        estrogen: estrogen?,
+        cells: cells?,
     })
 }
 
 fn run_section(s: &Section<'_, '_>) -> Option<RunConfig> {
     // Default seed 1: any fixed value will do, it is recorded in every output file.
     let seed = s.int("seed", 0, i64::MAX, Some(1));
-    Some(RunConfig { seed: seed? as u64 })
+    let days = s.int("days", 1, MAX_DAYS, Some(365));
+    let spinup = s.int("spinup_days", 0, MAX_DAYS, Some(0));
+    let step_hours = s.int("step_hours", 1, 24, Some(24));
+    if let Some(h) = step_hours {
+        if 24 % h != 0 {
+            s.problem(
+                "step_hours",
+                format!("{h} does not divide a day; use one of 1, 2, 3, 4, 6, 8, 12, 24"),
+            );
+        }
+    }
+    let measure = s.int("measure_every_days", 1, MAX_DAYS, Some(30));
+    let snapshot = s.int("snapshot_every_days", 0, MAX_DAYS, Some(0));
+    let solve_every = s.int("field_solve_every_steps", 1, 1000, Some(1));
+    let step_hours = step_hours.filter(|h| 24 % h == 0);
+    Some(RunConfig {
+        seed: seed? as u64,
+        days: days? as u32,
+        spinup_days: spinup? as u32,
+        step_hours: step_hours? as u32,
+        measure_every_days: measure? as u32,
+        snapshot_every_days: snapshot? as u32,
+        field_solve_every_steps: solve_every? as u32,
+    })
 }
+
+/// Longest span of simulated days a run can ask for (a century).
+const MAX_DAYS: i64 = 36_500;
 
 fn lattice_section(s: &Section<'_, '_>, base_dir: &Path) -> Option<LatticeConfig> {
     if !s.is_present() {

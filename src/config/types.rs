@@ -17,6 +17,10 @@ pub struct Config {
     pub lattice: LatticeConfig,
     /// Cytokine fields: grid, transport per species, binding, solver tolerances.
     pub fields: super::fields::FieldsConfig,
+    /// Serum estradiol over the run.
+    pub estrogen: super::estrogen::EstrogenConfig,
+    /// Parameters of the cell rules.
+    pub cells: super::cells::CellsConfig,
 }
 
 /// Run-wide settings (`[run]`).
@@ -24,6 +28,25 @@ pub struct Config {
 pub struct RunConfig {
     /// Seed of every random stream in the run (`run.seed`, default 1).
     pub seed: u64,
+    /// Simulated days recorded (`run.days`, integer [1, 36500], default 365).
+    pub days: u32,
+    /// Days simulated before day 0 and not recorded, so that remodeling reaches its
+    /// steady state from the initially quiescent lattice (`run.spinup_days`, integer
+    /// [0, 36500], default 0). Estrogen stays at its day-0 level during spin-up.
+    pub spinup_days: u32,
+    /// Length of one cell step, hours (`run.step_hours`, a divisor of 24, default 24).
+    pub step_hours: u32,
+    /// Days between rows of the time series, morphometry included
+    /// (`run.measure_every_days`, integer [1, 36500], default 30).
+    pub measure_every_days: u32,
+    /// Days between snapshots of the lattice and thickness histograms
+    /// (`run.snapshot_every_days`, integer [0, 36500], default 0: the last day only).
+    pub snapshot_every_days: u32,
+    /// Cell steps between quasi-steady field solves (`run.field_solve_every_steps`,
+    /// integer [1, 1000], default 1: every step). Cytokines relax in minutes, but the
+    /// cells that make them change over days, so solving every few steps is a
+    /// controlled approximation for long runs.
+    pub field_solve_every_steps: u32,
 }
 
 /// The lattice (`[lattice]`).

@@ -12,7 +12,10 @@
 
 use crate::grid::{BoneMask, Dims};
 
+pub use memory::VoxelMemory;
+
 pub mod import;
+pub mod memory;
 pub mod source;
 pub mod synthetic;
 

@@ -1,4 +1,23 @@
-//! The simulation engine: the step clock, counter-based random streams and (as the
-//! cell model lands) the world and its pipeline of named, timed stages.
+//! The simulation engine: the world, the step clock, counter-based random streams, and
+//! the pipeline of named, timed stages.
+//!
+//! [`Simulation`] runs the pipeline ([`engine`]); [`World`] holds its state;
+//! [`Sink`] receives what it records ([`record`]).
 
+pub mod clock;
+pub mod engine;
+pub mod measure;
+pub mod record;
+pub mod remodel;
 pub mod rng;
+pub mod secrete;
+pub mod stages;
+pub mod surface;
+pub mod world;
+
+pub use clock::Clock;
+pub use engine::{SimError, Simulation};
+pub use measure::Measurement;
+pub use record::{Hdf5Sink, MemorySink, Sink};
+pub use stages::{Stage, StageTimes};
+pub use world::World;

@@ -1,0 +1,176 @@
+//! Remodeling sites (basic multicellular units, BMUs), tracked with ids from
+//! activation to the end of refill, so that activation frequency, resorption depth
+//! and duration, formation duration and wall thickness are measured from the cells.
+//!
+//! A site is born with its first osteoclast. It is *resorbing* while it has living
+//! osteoclasts, in *reversal* from the death of its last osteoclast until its first
+//! osteoblast arrives, then *forming*. It closes when it has neither osteoclasts nor
+//! osteoblasts and no voxel left to recruit an osteoblast to; its cavity memory is
+//! then cleared and a [`BmuRecord`] is written.
+//!
+//! Measures (all from the site's own voxels, in um):
+//! - footprint = (voxels of the first erosion layer) x voxel face area, the surface
+//!   the site eroded;
+//! - erosion depth = resorbed volume / footprint (mean cavity depth);
+//! - wall thickness = formed volume / footprint (mean refilled depth; the
+//!   histomorphometric W.Th of a completed site).
+
+/// Where a site is in its cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Osteoclasts at work.
+    Resorbing,
+    /// No osteoclast left, no osteoblast yet.
+    Reversal,
+    /// Osteoblasts arrived.
+    Forming,
+}
+
+/// One remodeling site.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bmu {
+    /// Stable id (also stored per voxel in the cavity memory), from 1.
+    pub id: u32,
+    /// Voxel where the first osteoclast fused.
+    pub origin: u32,
+    /// Step of activation.
+    pub start_step: u64,
+    /// Step the last osteoclast died.
+    pub resorption_end_step: Option<u64>,
+    /// Step the first osteoblast arrived.
+    pub formation_start_step: Option<u64>,
+    /// Step of the last deposition.
+    pub last_formation_step: Option<u64>,
+    /// Bone resorbed, um^3.
+    pub resorbed_um3: f64,
+    /// Bone formed, um^3.
+    pub formed_um3: f64,
+    /// Osteoclasts that worked at the site.
+    pub osteoclasts_total: u32,
+    /// Osteoblasts recruited to the site.
+    pub osteoblasts_total: u32,
+    /// Living osteoclasts.
+    pub osteoclasts_alive: u32,
+    /// Living osteoblasts.
+    pub osteoblasts_alive: u32,
+    /// Voxels that joined the cavity, in order.
+    pub voxels: Vec<u32>,
+}
+
+impl Bmu {
+    /// A new site at `origin` activated at `step`.
+    pub fn new(id: u32, origin: u32, step: u64) -> Self {
+        Self {
+            id,
+            origin,
+            start_step: step,
+            resorption_end_step: None,
+            formation_start_step: None,
+            last_formation_step: None,
+            resorbed_um3: 0.0,
+            formed_um3: 0.0,
+            osteoclasts_total: 0,
+            osteoblasts_total: 0,
+            osteoclasts_alive: 0,
+            osteoblasts_alive: 0,
+            voxels: Vec::new(),
+        }
+    }
+
+    /// The site's phase.
+    pub fn phase(&self) -> Phase {
+        if self.osteoclasts_alive > 0 {
+            Phase::Resorbing
+        } else if self.formation_start_step.is_none() {
+            Phase::Reversal
+        } else {
+            Phase::Forming
+        }
+    }
+}
+
+/// A closed site, as recorded in `/events/bmus`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BmuRecord {
+    /// Day the site closed.
+    pub day: f64,
+    /// Site id.
+    pub id: u32,
+    /// Origin voxel `[x, y, z]`.
+    pub origin: [usize; 3],
+    /// Day of activation.
+    pub start_day: f64,
+    /// Resorption phase, days (activation to the death of the last osteoclast).
+    pub resorption_days: f64,
+    /// Reversal phase, days (to the first osteoblast; NaN without formation).
+    pub reversal_days: f64,
+    /// Formation phase, days (first osteoblast to the last deposition; NaN without).
+    pub formation_days: f64,
+    /// Bone resorbed, um^3.
+    pub resorbed_um3: f64,
+    /// Bone formed, um^3.
+    pub formed_um3: f64,
+    /// Eroded surface, um^2.
+    pub footprint_um2: f64,
+    /// Mean erosion depth, um.
+    pub erosion_depth_um: f64,
+    /// Mean refilled wall thickness, um.
+    pub wall_thickness_um: f64,
+    /// Refill left owing where filling was refused (it would have bridged marrow),
+    /// um^3.
+    pub blocked_um3: f64,
+    /// Osteoclasts that worked at the site.
+    pub osteoclasts: u32,
+    /// Osteoblasts recruited.
+    pub osteoblasts: u32,
+}
+
+/// The open sites, sorted by id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bmus {
+    /// Open sites in id order.
+    pub open: Vec<Bmu>,
+    next_id: u32,
+}
+
+impl Bmus {
+    /// Opens a new site and returns its id.
+    pub fn open_site(&mut self, origin: u32, step: u64) -> u32 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.open.push(Bmu::new(id, origin, step));
+        id
+    }
+
+    /// The open site `id`.
+    pub fn get_mut(&mut self, id: u32) -> Option<&mut Bmu> {
+        self.open
+            .binary_search_by_key(&id, |b| b.id)
+            .ok()
+            .map(|k| &mut self.open[k])
+    }
+
+    /// The open site `id`.
+    pub fn get(&self, id: u32) -> Option<&Bmu> {
+        self.open
+            .binary_search_by_key(&id, |b| b.id)
+            .ok()
+            .map(|k| &self.open[k])
+    }
+
+    /// Sites in each phase: (resorbing, reversal, forming).
+    pub fn phase_counts(&self) -> (usize, usize, usize) {
+        self.open
+            .iter()
+            .fold((0, 0, 0), |(r, v, f), b| match b.phase() {
+                Phase::Resorbing => (r + 1, v, f),
+                Phase::Reversal => (r, v + 1, f),
+                Phase::Forming => (r, v, f + 1),
+            })
+    }
+
+    /// Ids issued so far (= sites ever activated).
+    pub fn issued(&self) -> u32 {
+        self.next_id
+    }
+}

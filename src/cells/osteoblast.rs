@@ -1,0 +1,254 @@
+//! Osteoblasts: recruited to reversal surfaces by the coupling signal, they refill the
+//! cavity toward the pre-resorption surface at the mineral apposition rate, then
+//! become lining cells or die.
+//!
+//! Rules (REFERENCE.md sections 1-2; parameters in
+//! [`crate::config::cells::OsteoblastConfig`]):
+//!
+//! - **Recruit** (per site, once its last osteoclast has died): every cavity voxel
+//!   that can be filled now (see Move: the reversal surface on the cavity floor first,
+//!   then each layer whose floor is done) and has never held an osteoblast this cycle
+//!   gains one with
+//!   rate `k * 2 T/(T + K_T)` per day, `T` the TGF-beta released by resorption
+//!   (coupling), so `k` is the rate at half-saturating TGF-beta. Each osteoblast gets
+//!   a programmed active life drawn from a normal distribution.
+//! - **Form.** An osteoblast deposits `MAR * dt` um of bone across one voxel face per
+//!   step (`MAR / voxel_um` of the voxel's volume) into the voxel it sits in, up to
+//!   the voxel's refill target, and only where bone exists to build on (the voxel
+//!   itself or one across a face). Filling that would join separate bone or close a
+//!   tunnel is refused by the engine (the voxel is then blocked): osteoblasts cannot
+//!   bridge marrow, so a severed strut stays severed.
+//! - **Move.** A cavity is refilled from its floor up: a voxel is filled only once no
+//!   deeper voxel of its cavity across a face owes refill, so no marrow is walled in;
+//!   an osteoblast on a voxel that must wait, waits. When its voxel is done it moves
+//!   on to a shallower voxel across a face: each osteoblast builds a column of the
+//!   wall from the reversal surface outwards (so the wall it can lay down is its active
+//!   life times the apposition rate). When its column is done it becomes a lining cell
+//!   (with probability `lining_fraction`) or dies.
+//! - **Die.** Active life is used up at `1 + g d` days per day (estrogen prolongs
+//!   osteoblast life). A voxel whose osteoblast dies before it is full is not
+//!   recruited to again, and the wall above it cannot be built: refill stops short, a
+//!   negative focal balance that grows when estrogen is low.
+//!
+//! # Stochasticity
+//! One stream per osteoblast and step ([`Purpose::Remodel`]) for the fate at the end; one stream per site and step ([`Purpose::Birth`]) for recruitment and
+//! the programmed lives of the recruits, drawn in the site's voxel order.
+
+use rayon::prelude::*;
+
+use super::bmu::Bmu;
+use super::neighbours;
+use super::osteoclast::retain_by;
+use super::signals::hill;
+use super::{normal, View};
+use crate::lattice::memory::flags;
+use crate::sim::rng::Purpose;
+
+/// Refill below this much bone fraction counts as done.
+pub const REFILL_EPS: f32 = 1e-4;
+
+/// Osteoblasts, struct of arrays sorted by id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Osteoblasts {
+    /// Stable id.
+    pub id: Vec<u64>,
+    /// Voxel the cell fills (linear index).
+    pub voxel: Vec<u32>,
+    /// Remodeling site (BMU) id.
+    pub site: Vec<u32>,
+    /// Step of recruitment.
+    pub birth_step: Vec<u64>,
+    /// Programmed active life, days.
+    pub lifespan_days: Vec<f32>,
+    /// Active life used so far, days.
+    pub life_used_days: Vec<f32>,
+    /// Bone laid down so far, um^3.
+    pub formed_um3: Vec<f32>,
+}
+
+/// How an osteoblast's step ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObFate {
+    /// Keeps working.
+    Active,
+    /// Dies by apoptosis.
+    Apoptosis,
+    /// Its refill is done; it becomes a lining cell.
+    Lining,
+}
+
+/// What one osteoblast does this step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ObIntent {
+    /// Bone fraction to add to its voxel.
+    pub deposit: f32,
+    /// Voxel to move to.
+    pub move_to: Option<u32>,
+    /// Active life used after this step, days.
+    pub life_used_days: f32,
+    /// Fate.
+    pub fate: ObFate,
+}
+
+impl Osteoblasts {
+    /// Number of osteoblasts.
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// Appends an osteoblast (ids must increase).
+    pub fn push(&mut self, id: u64, voxel: u32, site: u32, step: u64, lifespan_days: f32) {
+        debug_assert!(self.id.last().is_none_or(|&last| last < id));
+        self.id.push(id);
+        self.voxel.push(voxel);
+        self.site.push(site);
+        self.birth_step.push(step);
+        self.lifespan_days.push(lifespan_days);
+        self.life_used_days.push(0.0);
+        self.formed_um3.push(0.0);
+    }
+
+    /// Keeps the osteoblasts for which `keep[i]` is true, in order.
+    pub fn retain(&mut self, keep: &[bool]) {
+        retain_by(&mut self.id, keep);
+        retain_by(&mut self.voxel, keep);
+        retain_by(&mut self.site, keep);
+        retain_by(&mut self.birth_step, keep);
+        retain_by(&mut self.lifespan_days, keep);
+        retain_by(&mut self.life_used_days, keep);
+        retain_by(&mut self.formed_um3, keep);
+    }
+
+    /// Refill still owed at each osteoblast's voxel, um^3 (its remaining quota there).
+    pub fn remaining_refill_um3(&self, view: &View<'_>, i: usize) -> f64 {
+        let v = self.voxel[i] as usize;
+        f64::from(owed(view, v, self.site[i])) * view.rules.voxel_um3()
+    }
+
+    /// Every osteoblast's intent for this step, in id order (computed in parallel).
+    pub fn decide(&self, view: &View<'_>) -> Vec<ObIntent> {
+        (0..self.len())
+            .into_par_iter()
+            .with_min_len(64)
+            .map(|i| self.decide_one(i, view))
+            .collect()
+    }
+
+    fn decide_one(&self, i: usize, view: &View<'_>) -> ObIntent {
+        let rules = view.rules;
+        let c = &rules.cells.osteoblast;
+        let used = f64::from(self.life_used_days[i])
+            + rules.dt_days * view.exposure.estrogen_factor(c.estrogen_lifespan_gain);
+        let mut intent = ObIntent {
+            deposit: 0.0,
+            move_to: None,
+            life_used_days: used as f32,
+            fate: ObFate::Active,
+        };
+        if used >= f64::from(self.lifespan_days[i]) {
+            intent.fate = ObFate::Apoptosis;
+            return intent;
+        }
+        let v = self.voxel[i] as usize;
+        let site = self.site[i];
+        if fillable(view, v, site) {
+            let need = owed(view, v, site);
+            let rate = c.apposition_um_per_day * rules.dt_days / rules.voxel_um;
+            intent.deposit = need.min(rate as f32);
+            return intent;
+        }
+        if owed(view, v, site) > REFILL_EPS {
+            // Its voxel still owes refill but the floor below is not done: wait.
+            return intent;
+        }
+        let mut stream = view.stream(self.id[i], Purpose::Remodel);
+        match next_voxel(view, v, site) {
+            Some(u) => intent.move_to = Some(u as u32),
+            None => {
+                intent.fate = if stream.chance(c.lining_fraction) {
+                    ObFate::Lining
+                } else {
+                    ObFate::Apoptosis
+                };
+            }
+        }
+        intent
+    }
+}
+
+/// Bone fraction voxel `v` still owes to its site `site` (0 if it is not in that
+/// site's cavity or its refill is blocked).
+#[inline]
+pub fn owed(view: &View<'_>, v: usize, site: u32) -> f32 {
+    let m = view.memory;
+    if m.site[v] != site || m.has(v, flags::BLOCKED) {
+        return 0.0;
+    }
+    (m.refill_target[v] - view.lattice.bone_fraction[v]).max(0.0)
+}
+
+/// Whether voxel `v` of site `site` can be filled now: it owes refill, it has bone to
+/// build on, and no deeper voxel of the site across its faces still owes: a cavity is
+/// refilled from its floor up, so no marrow is walled in.
+#[inline]
+pub fn fillable(view: &View<'_>, v: usize, site: u32) -> bool {
+    let m = view.memory;
+    owed(view, v, site) > REFILL_EPS
+        && (view.is_bone(v) || view.supported(v))
+        && neighbours::face(view.lattice.dims, v).iter().all(|u| {
+            !(m.site[u] == site && m.depth[u] > m.depth[v] && owed(view, u, site) > REFILL_EPS)
+        })
+}
+
+/// The next voxel for an osteoblast whose voxel `v` is done: a shallower voxel of its
+/// site across a face that can be filled now and is free, first in face order (the
+/// osteoblast builds its column of the wall outwards); none when its column is done.
+fn next_voxel(view: &View<'_>, v: usize, site: u32) -> Option<usize> {
+    let m = view.memory;
+    neighbours::face(view.lattice.dims, v).iter().find(|&a| {
+        m.site[a] == site
+            && m.depth[a] < m.depth[v]
+            && fillable(view, a, site)
+            && !m.has(a, flags::OSTEOBLAST)
+    })
+}
+
+/// Whether an osteoblast can be recruited to voxel `v` of site `site`: it can be filled
+/// now (the reversal surface on the cavity floor first, then each layer whose floor
+/// is done), has never held an osteoblast this cycle, and is free. A voxel whose
+/// osteoblast died before filling it is not recruited to again, and nothing above it
+/// can be filled.
+pub fn recruitable(view: &View<'_>, v: usize, site: u32) -> bool {
+    let m = view.memory;
+    fillable(view, v, site) && !m.has(v, flags::VISITED) && !m.has(v, flags::OSTEOBLAST)
+}
+
+/// The osteoblasts recruited to `bmu` this step: `(voxel, programmed life in days)`,
+/// in the site's voxel order; and whether any voxel could still recruit.
+pub fn recruit(bmu: &Bmu, view: &View<'_>) -> (Vec<(u32, f32)>, bool) {
+    let rules = view.rules;
+    let c = &rules.cells.osteoblast;
+    let mut stream = view.stream(u64::from(bmu.id), Purpose::Birth);
+    let mut out = Vec::new();
+    let mut any = false;
+    for &v in &bmu.voxels {
+        let v = v as usize;
+        if !recruitable(view, v, bmu.id) {
+            continue;
+        }
+        any = true;
+        let tgfb = f64::from(view.signals.tgfb_pm[view.cell_of(v)]);
+        let rate = c.recruitment_per_day * 2.0 * hill(tgfb, c.tgfb_half_pm);
+        if stream.chance(rules.chance(rate)) {
+            let mean = c.active_lifespan_days;
+            let life = normal(&mut stream, mean, c.lifespan_cv * mean).max(1.0);
+            out.push((v as u32, life as f32));
+        }
+    }
+    (out, any)
+}

@@ -1,0 +1,264 @@
+//! Osteoclasts: multinucleated cells that resorb bone next to them, move along the
+//! surface, and die by apoptosis.
+//!
+//! Rules (REFERENCE.md sections 1-2; parameters in
+//! [`crate::config::cells::OsteoclastConfig`]):
+//!
+//! - **Resorb.** An osteoclast sits in a marrow voxel and resorbs `rate * nuclei * dt`
+//!   um^3 per step from the bone voxels across its faces, deepest first. It resorbs
+//!   a bone voxel only down to the pit depth: the voxel's erosion layer below the
+//!   surface on which its cavity started ([`cavity_layer`]) must not exceed
+//!   `max_pit_depth_um / voxel_um`. How much of the cavity reaches that depth, and
+//!   how wide it grows, depends on how long its team keeps resorbing.
+//! - **Move.** When nothing is left to resorb where it sits, it moves to one of its 26
+//!   neighbours that is marrow with resorbable bone across a face, chosen with weight
+//!   = the amount of such bone times the square of its layer (pits are deepened before
+//!   they spread), doubled inside its own site's cavity (a team works one cavity);
+//!   failing that it wanders to a neighbouring surface voxel.
+//! - **Die.** Apoptosis at `a0 * (1 + s/2) / (1 + s R) / (1 + g d)` per day, with `R`
+//!   the RANKL term at its voxel (RANKL supports survival) and `d` the estrogen
+//!   deficiency (estrogen raises the rate: Manolagas, Endocr Rev 2000).
+//!
+//! # Stochasticity
+//! One stream per osteoclast and step ([`Purpose::Remodel`]): first the apoptosis
+//! draw, then the move draw.
+
+use rayon::prelude::*;
+
+use super::neighbours;
+use super::{weighted_pick, View};
+use crate::grid::BoneMask;
+use crate::lattice::memory::NO_DIRECTION;
+use crate::lattice::VoxelMemory;
+use crate::sim::rng::Purpose;
+
+/// Osteoclasts, struct of arrays sorted by id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Osteoclasts {
+    /// Stable id.
+    pub id: Vec<u64>,
+    /// Marrow voxel the cell sits in (linear index).
+    pub voxel: Vec<u32>,
+    /// Nuclei.
+    pub nuclei: Vec<u16>,
+    /// Step of fusion.
+    pub birth_step: Vec<u64>,
+    /// Remodeling site (BMU) id.
+    pub site: Vec<u32>,
+    /// Bisphosphonate taken up, arbitrary units (0 until drugs are modelled).
+    pub drug_load: Vec<f32>,
+}
+
+/// What one osteoclast does this step.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OcIntent {
+    /// Voxels to resorb and the bone fraction to take from each, in order.
+    pub resorb: Vec<(u32, f32)>,
+    /// Voxel to move to after resorbing.
+    pub move_to: Option<u32>,
+    /// Dies by apoptosis (before resorbing).
+    pub dies: bool,
+}
+
+impl Osteoclasts {
+    /// Number of osteoclasts.
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// Total nuclei.
+    pub fn total_nuclei(&self) -> u64 {
+        self.nuclei.iter().map(|&n| u64::from(n)).sum()
+    }
+
+    /// Appends an osteoclast (ids must increase).
+    pub fn push(&mut self, id: u64, voxel: u32, nuclei: u16, step: u64, site: u32) {
+        debug_assert!(self.id.last().is_none_or(|&last| last < id));
+        self.id.push(id);
+        self.voxel.push(voxel);
+        self.nuclei.push(nuclei);
+        self.birth_step.push(step);
+        self.site.push(site);
+        self.drug_load.push(0.0);
+    }
+
+    /// Keeps the osteoclasts for which `keep[i]` is true, in order.
+    pub fn retain(&mut self, keep: &[bool]) {
+        retain_by(&mut self.id, keep);
+        retain_by(&mut self.voxel, keep);
+        retain_by(&mut self.nuclei, keep);
+        retain_by(&mut self.birth_step, keep);
+        retain_by(&mut self.site, keep);
+        retain_by(&mut self.drug_load, keep);
+    }
+
+    /// Every osteoclast's intent for this step, in id order (computed in parallel).
+    pub fn decide(&self, view: &View<'_>) -> Vec<OcIntent> {
+        (0..self.len())
+            .into_par_iter()
+            .with_min_len(16)
+            .map(|i| self.decide_one(i, view))
+            .collect()
+    }
+
+    fn decide_one(&self, i: usize, view: &View<'_>) -> OcIntent {
+        let rules = view.rules;
+        let c = &rules.cells;
+        let p = self.voxel[i] as usize;
+        let mut stream = view.stream(self.id[i], Purpose::Remodel);
+        let cell = view.cell_of(p);
+        let rankl = view.signals.rankl_term(cell, &c.precursor);
+        let s = c.osteoclast.rankl_survival_gain;
+        let apoptosis = c.osteoclast.apoptosis_per_day * (1.0 + 0.5 * s)
+            / (1.0 + s * rankl)
+            / view
+                .exposure
+                .estrogen_factor(c.osteoclast.estrogen_apoptosis_gain);
+        if stream.chance(rules.chance(apoptosis)) {
+            return OcIntent {
+                dies: true,
+                ..OcIntent::default()
+            };
+        }
+        let mut intent = OcIntent::default();
+        let mut budget = c.osteoclast.resorption_um3_per_day_per_nucleus
+            * f64::from(self.nuclei[i])
+            * rules.dt_days
+            / rules.voxel_um3();
+        if !view.is_bone(p) {
+            // Deepest first: an osteoclast digs its pit to the pit depth, then widens it.
+            let mut targets = resorbable(view, p);
+            targets.sort_by_key(|&(j, layer)| (std::cmp::Reverse(layer), j));
+            for (j, _) in targets {
+                if budget <= 0.0 {
+                    break;
+                }
+                let take = budget.min(f64::from(view.lattice.bone_fraction[j]));
+                if take > 0.0 {
+                    intent.resorb.push((j as u32, take as f32));
+                    budget -= take;
+                }
+            }
+        }
+        if budget > 0.0 {
+            intent.move_to = choose_move(view, p, self.site[i], &mut stream).map(|q| q as u32);
+        }
+        intent
+    }
+}
+
+/// Bone voxels across the faces of marrow voxel `p` that an osteoclast there may
+/// resorb, with their erosion layer: not below the pit depth, and not under bone
+/// (the voxel towards the cavity's surface must already be marrow: cavities are open
+/// pits with walls, never undercut).
+pub fn resorbable(view: &View<'_>, p: usize) -> Vec<(usize, u8)> {
+    let dims = view.lattice.dims;
+    neighbours::face(dims, p)
+        .iter()
+        .filter(|&j| view.lattice.bone_fraction[j] > 0.0)
+        .filter_map(|j| {
+            let (layer, up) = cavity_layer(view.mask, view.memory, j);
+            let open = neighbours::toward(dims, j, up).is_none_or(|a| !view.is_bone(a));
+            (layer <= view.rules.max_depth_layers && open).then_some((j, layer))
+        })
+        .collect()
+}
+
+/// Erosion layer of bone voxel `j` (see [`cavity_layer`]).
+pub fn erosion_layer(view: &View<'_>, j: usize) -> u8 {
+    cavity_layer(view.mask, view.memory, j).0
+}
+
+/// Erosion layer and "up" direction bone voxel `j` has, or would take if resorbed now.
+///
+/// A voxel already in a cavity keeps its recorded layer. Otherwise each marrow voxel
+/// across one of its faces offers a layer: untouched marrow offers layer 1 (with "up"
+/// pointing at it); a cavity voxel of layer `d` offers `d + 1` to the voxel below it
+/// (across the face opposite its "up" direction), `d - 1` (at least 1) to one above it,
+/// and `d` to one beside it, with its own "up" direction: cavities widen at depth, and
+/// depth is counted from the surface on which the cavity started. The smallest offer
+/// wins; 255 when no marrow touches the voxel.
+pub fn cavity_layer(mask: &BoneMask, memory: &VoxelMemory, j: usize) -> (u8, u8) {
+    if memory.site[j] != 0 && memory.depth[j] > 0 {
+        return (memory.depth[j], memory.up[j]);
+    }
+    let mut best = (u8::MAX, NO_DIRECTION);
+    for (k, dir) in neighbours::face_dirs(mask.dims, j).iter() {
+        if mask.data[k] != 0 {
+            continue;
+        }
+        let d = memory.depth[k];
+        let offer = if d == 0 || memory.up[k] == NO_DIRECTION {
+            (1, dir)
+        } else {
+            let up = memory.up[k];
+            let layer = if dir == up {
+                d.saturating_add(1)
+            } else if dir == up ^ 1 {
+                d.saturating_sub(1).max(1)
+            } else {
+                d
+            };
+            (layer, up)
+        };
+        if offer.0 < best.0 {
+            best = offer;
+        }
+    }
+    best
+}
+
+/// How attractive marrow voxel `q` is to an osteoclast: the resorbable bone next to it
+/// (bone fraction), each voxel weighted by the square of its layer, so a team deepens
+/// its pits before it spreads sideways.
+fn dig_weight(view: &View<'_>, q: usize) -> f64 {
+    resorbable(view, q)
+        .iter()
+        .map(|&(j, layer)| f64::from(view.lattice.bone_fraction[j]) * f64::from(layer).powi(2))
+        .sum()
+}
+
+fn choose_move(
+    view: &View<'_>,
+    p: usize,
+    site: u32,
+    stream: &mut crate::sim::rng::Stream,
+) -> Option<usize> {
+    let dims = view.lattice.dims;
+    let around = neighbours::all26(dims, p);
+    let candidates: Vec<usize> = around.iter().filter(|&q| !view.is_bone(q)).collect();
+    let weights: Vec<f64> = candidates
+        .iter()
+        .map(|&q| {
+            let own = if view.memory.site[q] == site {
+                2.0
+            } else {
+                1.0
+            };
+            own * dig_weight(view, q)
+        })
+        .collect();
+    if let Some(k) = weighted_pick(stream, &weights) {
+        return Some(candidates[k]);
+    }
+    let surface: Vec<f64> = candidates
+        .iter()
+        .map(|&q| f64::from(u8::from(view.supported(q))))
+        .collect();
+    weighted_pick(stream, &surface).map(|k| candidates[k])
+}
+
+/// Keeps `v[i]` where `keep[i]`.
+pub(crate) fn retain_by<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        let k = keep[i];
+        i += 1;
+        k
+    });
+}

@@ -1,0 +1,174 @@
+//! The osteoclast-precursor pool, and differentiation with fusion at bone surfaces.
+//!
+//! Rules (REFERENCE.md sections 1, 4; parameters in
+//! [`crate::config::cells::PrecursorConfig`]):
+//!
+//! - **Pool.** One count `P` for the marrow of the domain: precursors arrive at
+//!   `supply` per mm^3 of marrow per day, leave or die after `lifespan` days on
+//!   average, and are used up one per nucleus when they fuse. At rest it sits at
+//!   `P_eq = supply * V_marrow * lifespan`; the rules scale with its fill `P / P_eq`,
+//!   which rises towards 1 (or above, after a block) when little is used, the seam a
+//!   denosumab rebound needs (Martinez-Reina & Pivonka, Front Bioeng 2022).
+//! - **Activation.** New remodeling sites start on quiescent surface (voxels covered
+//!   by lining cells) at `k_init * fill * S` per mm^2 per day, `S` the local stimulus
+//!   (free RANKL amplified by TNF-alpha and IL-1, [`super::Signals::stimulus`]). Each
+//!   starts with one osteoclast of `1 + Poisson(nuclei_mean - 1)` nuclei.
+//! - **Recruitment.** A resorbing site gains osteoclasts at `k_rec * exp(-age / tau) *
+//!   fill * S` per day, `S` at its oldest osteoclast, `age` the site's age: the signal
+//!   that activated the site is transient, so its team is replenished for a while and
+//!   then dies out (without the decay the team is a birth-death process whose
+//!   lifetime grows exponentially with `k_rec S / apoptosis`). A recruit starts where
+//!   a random team member is.
+//!
+//! # Stochasticity
+//! Activation: one stream per step for the whole domain ([`Purpose::Differentiate`],
+//! id 0): the number of new sites, then for each its field cell (weighted by lining
+//! voxels times stimulus), its voxel within the cell and its nuclei. Recruitment: one
+//! stream per site and step ([`Purpose::Differentiate`], id = site id).
+
+use rayon::prelude::*;
+
+use super::View;
+use crate::config::cells::PrecursorConfig;
+use crate::lattice::memory::flags;
+use crate::sim::rng::{Purpose, Stream};
+
+/// The marrow's pool of osteoclast precursors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrecursorPool {
+    /// Precursors in the pool.
+    pub count: f64,
+    /// The pool at rest (nothing used), `supply * V_marrow * lifespan`.
+    pub equilibrium: f64,
+}
+
+impl PrecursorPool {
+    /// A pool at rest for `marrow_mm3` of marrow.
+    pub fn new(c: &PrecursorConfig, marrow_mm3: f64) -> Self {
+        let equilibrium = c.supply_per_mm3_per_day * marrow_mm3 * c.lifespan_days;
+        Self {
+            count: equilibrium,
+            equilibrium,
+        }
+    }
+
+    /// `P / P_eq` (1 for an empty marrow).
+    pub fn fill(&self) -> f64 {
+        if self.equilibrium > 0.0 {
+            self.count / self.equilibrium
+        } else {
+            0.0
+        }
+    }
+
+    /// Whether `nuclei` precursors are available.
+    pub fn can_use(&self, nuclei: u16) -> bool {
+        self.count >= f64::from(nuclei)
+    }
+
+    /// Takes `nuclei` precursors.
+    pub fn take(&mut self, nuclei: u16) {
+        self.count = (self.count - f64::from(nuclei)).max(0.0);
+    }
+
+    /// Advances supply and turnover over `dt_days` for `marrow_mm3` of marrow
+    /// (implicit in the loss term, so any step is stable).
+    pub fn advance(&mut self, c: &PrecursorConfig, marrow_mm3: f64, dt_days: f64) {
+        self.equilibrium = c.supply_per_mm3_per_day * marrow_mm3 * c.lifespan_days;
+        let supply = c.supply_per_mm3_per_day * marrow_mm3 * dt_days;
+        self.count = (self.count + supply) / (1.0 + dt_days / c.lifespan_days);
+    }
+}
+
+/// Nuclei of a new osteoclast: `1 + Poisson(mean - 1)`.
+pub fn draw_nuclei(stream: &mut Stream, mean: f64) -> u16 {
+    (1 + stream.poisson((mean - 1.0).max(0.0))).min(u64::from(u16::MAX)) as u16
+}
+
+/// New remodeling sites this step: `(voxel, nuclei)` in draw order. `lining` is the
+/// number of lining (quiescent surface) voxels per field cell.
+pub fn initiations(view: &View<'_>, lining: &[u32], fill: f64) -> Vec<(u32, u16)> {
+    let rules = view.rules;
+    let c = &rules.cells.precursor;
+    let weights: Vec<f64> = lining
+        .par_iter()
+        .enumerate()
+        .with_min_len(4096)
+        .map(|(cell, &n)| {
+            if n == 0 {
+                0.0
+            } else {
+                f64::from(n) * view.signals.stimulus(cell, c)
+            }
+        })
+        .collect();
+    let mut prefix = Vec::with_capacity(weights.len());
+    let mut total = 0.0;
+    for w in &weights {
+        total += w;
+        prefix.push(total);
+    }
+    let face_mm2 = (rules.voxel_um * 1e-3).powi(2);
+    let expected = c.initiation_per_mm2_per_day * fill * face_mm2 * total * rules.dt_days;
+    let mut stream = view.stream(0, Purpose::Differentiate);
+    let n = stream.poisson(expected);
+    let mut out = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let u = stream.uniform() * total;
+        let cell = prefix.partition_point(|&p| p <= u).min(prefix.len() - 1);
+        let k = stream.below(u64::from(lining[cell]));
+        if let Some(v) = nth_lining_voxel(view, cell, k as usize) {
+            out.push((v as u32, draw_nuclei(&mut stream, c.nuclei_mean)));
+        }
+    }
+    out
+}
+
+/// The `k`-th lining voxel (in index order) of field cell `cell`.
+fn nth_lining_voxel(view: &View<'_>, cell: usize, k: usize) -> Option<usize> {
+    let grid = &view.signals.grid;
+    let l = view.lattice.dims;
+    let s = grid.coarsening;
+    let (cx, cy, cz) = grid.dims.coords(cell);
+    let mut seen = 0;
+    for z in cz * s..((cz + 1) * s).min(l.nz) {
+        for y in cy * s..((cy + 1) * s).min(l.ny) {
+            for x in cx * s..((cx + 1) * s).min(l.nx) {
+                let v = l.index(x, y, z);
+                if view.memory.has(v, flags::LINING) {
+                    if seen == k {
+                        return Some(v);
+                    }
+                    seen += 1;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Osteoclasts recruited to site `site`, `age_days` old, this step, whose team sits at
+/// `team` (voxels in id order): `(voxel, nuclei)`.
+pub fn recruit(
+    site: u32,
+    age_days: f64,
+    team: &[u32],
+    view: &View<'_>,
+    fill: f64,
+) -> Vec<(u32, u16)> {
+    let Some(&first) = team.first() else {
+        return Vec::new();
+    };
+    let rules = view.rules;
+    let c = &rules.cells.precursor;
+    let s = view.signals.stimulus(view.cell_of(first as usize), c);
+    let mut stream = view.stream(u64::from(site), Purpose::Differentiate);
+    let attraction = (-age_days / c.site_attraction_days).exp();
+    let n = stream.poisson(c.recruitment_per_day * attraction * fill * s * rules.dt_days);
+    (0..n)
+        .map(|_| {
+            let at = team[stream.below(team.len() as u64) as usize];
+            (at, draw_nuclei(&mut stream, c.nuclei_mean))
+        })
+        .collect()
+}

@@ -1,0 +1,243 @@
+//! The time-series row: morphometry of the bone mask, cell and site counts, rates over
+//! the interval since the previous row, and mean field levels.
+//!
+//! Rates come from the cells themselves: the activation frequency is the bone surface
+//! newly eroded by new sites over the interval divided by the mean bone surface and
+//! the interval in years (the fraction of the surface activated per year, Ac.f); both
+//! surfaces count voxel faces of the lattice.
+
+use crate::fields::Species;
+use crate::morphometry;
+use crate::pharmacology::Exposure;
+
+use super::world::{Totals, World};
+
+/// Days per year (Julian).
+pub const DAYS_PER_YEAR: f64 = 365.25;
+
+/// One row of `/timeseries`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Measurement {
+    /// Simulated day.
+    pub day: f64,
+    /// Serum estradiol, pg/mL.
+    pub e2_pg_ml: f64,
+    /// Estrogen deficiency, 0 (reference) to 1 (none).
+    pub estrogen_deficiency: f64,
+    /// Bone volume fraction from the voxel fractions.
+    pub bv_tv: f64,
+    /// Bone volume fraction of the thresholded mask.
+    pub bv_tv_mask: f64,
+    /// Trabecular thickness, mm.
+    pub tb_th_mm: f64,
+    /// Trabecular separation, mm.
+    pub tb_sp_mm: f64,
+    /// Trabecular number, 1/mm.
+    pub tb_n_per_mm: f64,
+    /// Connectivity density, 1/mm^3.
+    pub conn_d_per_mm3: f64,
+    /// Euler characteristic.
+    pub euler: f64,
+    /// Bone components (26-connected).
+    pub components: f64,
+    /// Bone surface (voxel faces of marrow touching bone), mm^2.
+    pub bone_surface_mm2: f64,
+    /// Perforations so far (events of kinds 1 and 3).
+    pub perforations_total: f64,
+    /// Disconnections so far (events of kinds 2 and 3).
+    pub disconnections_total: f64,
+    /// Fragments resorbed away so far (kind 4).
+    pub fragments_vanished_total: f64,
+    /// Osteoclasts.
+    pub osteoclasts: f64,
+    /// Osteoclast nuclei.
+    pub osteoclast_nuclei: f64,
+    /// Active osteoblasts.
+    pub osteoblasts: f64,
+    /// Lining cells (quiescent surface voxels).
+    pub lining_cells: f64,
+    /// T-cells.
+    pub tcells: f64,
+    /// Activated T-cells.
+    pub tcells_activated: f64,
+    /// Precursor pool relative to its rest level.
+    pub precursor_fill: f64,
+    /// Open sites resorbing.
+    pub bmus_resorbing: f64,
+    /// Open sites in reversal.
+    pub bmus_reversal: f64,
+    /// Open sites forming.
+    pub bmus_forming: f64,
+    /// Sites activated so far.
+    pub bmus_activated_total: f64,
+    /// Activation frequency over the interval, 1/y.
+    pub activation_frequency_per_y: f64,
+    /// Resorbed volume over the interval, mm^3 per mm^3 of tissue per year.
+    pub resorption_rate_per_y: f64,
+    /// Formed volume over the interval, mm^3 per mm^3 of tissue per year.
+    pub formation_rate_per_y: f64,
+    /// Mean mineral fraction of the bone.
+    pub mineral_fraction: f64,
+    /// Mean total RANKL in marrow, pM.
+    pub rankl_pm: f64,
+    /// Mean free RANKL in marrow, pM.
+    pub free_rankl_pm: f64,
+    /// Mean OPG in marrow, pM.
+    pub opg_pm: f64,
+    /// Mean IL-1 in marrow, pM.
+    pub il1_pm: f64,
+    /// Mean IL-6 in marrow, pM.
+    pub il6_pm: f64,
+    /// Mean TNF-alpha in marrow, pM.
+    pub tnf_pm: f64,
+    /// Mean TGF-beta in marrow, pM.
+    pub tgfb_pm: f64,
+}
+
+impl Measurement {
+    /// `(name, units, value)` for every column, `day` first.
+    pub fn columns(&self) -> Vec<(&'static str, &'static str, f64)> {
+        vec![
+            ("day", "d", self.day),
+            ("e2_pg_ml", "pg/mL", self.e2_pg_ml),
+            ("estrogen_deficiency", "1", self.estrogen_deficiency),
+            ("bv_tv", "1", self.bv_tv),
+            ("bv_tv_mask", "1", self.bv_tv_mask),
+            ("tb_th_mm", "mm", self.tb_th_mm),
+            ("tb_sp_mm", "mm", self.tb_sp_mm),
+            ("tb_n_per_mm", "1/mm", self.tb_n_per_mm),
+            ("conn_d_per_mm3", "1/mm^3", self.conn_d_per_mm3),
+            ("euler", "1", self.euler),
+            ("components", "1", self.components),
+            ("bone_surface_mm2", "mm^2", self.bone_surface_mm2),
+            ("perforations_total", "1", self.perforations_total),
+            ("disconnections_total", "1", self.disconnections_total),
+            (
+                "fragments_vanished_total",
+                "1",
+                self.fragments_vanished_total,
+            ),
+            ("osteoclasts", "1", self.osteoclasts),
+            ("osteoclast_nuclei", "1", self.osteoclast_nuclei),
+            ("osteoblasts", "1", self.osteoblasts),
+            ("lining_cells", "1", self.lining_cells),
+            ("tcells", "1", self.tcells),
+            ("tcells_activated", "1", self.tcells_activated),
+            ("precursor_fill", "1", self.precursor_fill),
+            ("bmus_resorbing", "1", self.bmus_resorbing),
+            ("bmus_reversal", "1", self.bmus_reversal),
+            ("bmus_forming", "1", self.bmus_forming),
+            ("bmus_activated_total", "1", self.bmus_activated_total),
+            (
+                "activation_frequency_per_y",
+                "1/y",
+                self.activation_frequency_per_y,
+            ),
+            ("resorption_rate_per_y", "1/y", self.resorption_rate_per_y),
+            ("formation_rate_per_y", "1/y", self.formation_rate_per_y),
+            ("mineral_fraction", "1", self.mineral_fraction),
+            ("rankl_pm", "pM", self.rankl_pm),
+            ("free_rankl_pm", "pM", self.free_rankl_pm),
+            ("opg_pm", "pM", self.opg_pm),
+            ("il1_pm", "pM", self.il1_pm),
+            ("il6_pm", "pM", self.il6_pm),
+            ("tnf_pm", "pM", self.tnf_pm),
+            ("tgfb_pm", "pM", self.tgfb_pm),
+        ]
+    }
+}
+
+/// Marrow-weighted mean of a field, pM.
+fn marrow_mean(world: &World, values: &[f32]) -> f64 {
+    let phi = &world.fields.geometry().marrow_fraction;
+    let (num, den) = values
+        .iter()
+        .zip(phi)
+        .fold((0.0f64, 0.0f64), |(n, d), (&c, &p)| {
+            (n + f64::from(c) * f64::from(p), d + f64::from(p))
+        });
+    if den > 0.0 {
+        num / den
+    } else {
+        0.0
+    }
+}
+
+/// Measures the world at `exposure.day`; `since` holds the totals and step count of
+/// the previous row (for interval rates) and `dt_days` the step length.
+pub fn measure(world: &World, exposure: &Exposure, since: &Totals, dt_days: f64) -> Measurement {
+    let metrics = morphometry::measure(&world.mask);
+    let t = &world.totals;
+    let dims = world.lattice.dims;
+    let face_mm2 = (world.lattice.voxel_um * 1e-3).powi(2);
+    let tissue_mm3 = dims.len() as f64 * world.voxel_mm3();
+    let steps = (t.steps - since.steps) as f64;
+    let years = steps * dt_days / DAYS_PER_YEAR;
+    let mean_surface = if steps > 0.0 {
+        (t.surface_voxel_steps - since.surface_voxel_steps) / steps
+    } else {
+        world.surface.total_surface as f64
+    };
+    let per_year = |v: f64| if years > 0.0 { v / years } else { 0.0 };
+    let acf = if mean_surface > 0.0 {
+        per_year((t.activated_voxels - since.activated_voxels) as f64 / mean_surface)
+    } else {
+        0.0
+    };
+    let ev = &t.topology_events;
+    let (resorbing, reversal, forming) = world.bmus.phase_counts();
+    let (bone, mineral) = world
+        .lattice
+        .bone_fraction
+        .iter()
+        .zip(&world.memory.mineral_fraction)
+        .fold((0.0f64, 0.0f64), |(b, m), (&f, &x)| {
+            (b + f64::from(f), m + f64::from(f) * f64::from(x))
+        });
+    let conc = |s: Species| {
+        world
+            .fields
+            .concentration(s)
+            .map(|c| marrow_mean(world, c))
+            .unwrap_or(0.0)
+    };
+    Measurement {
+        day: exposure.day,
+        e2_pg_ml: exposure.e2_pg_ml,
+        estrogen_deficiency: exposure.estrogen_deficiency,
+        bv_tv: world.bone_volume_fraction(),
+        bv_tv_mask: metrics.bv_tv,
+        tb_th_mm: metrics.tb_th_mm,
+        tb_sp_mm: metrics.tb_sp_mm,
+        tb_n_per_mm: metrics.tb_n_per_mm,
+        conn_d_per_mm3: metrics.conn_d_per_mm3,
+        euler: metrics.euler as f64,
+        components: metrics.components as f64,
+        bone_surface_mm2: world.surface.total_surface as f64 * face_mm2,
+        perforations_total: (ev[0] + ev[2]) as f64,
+        disconnections_total: (ev[1] + ev[2]) as f64,
+        fragments_vanished_total: ev[3] as f64,
+        osteoclasts: world.osteoclasts.len() as f64,
+        osteoclast_nuclei: world.osteoclasts.total_nuclei() as f64,
+        osteoblasts: world.osteoblasts.len() as f64,
+        lining_cells: world.surface.total_lining as f64,
+        tcells: world.tcells.len() as f64,
+        tcells_activated: world.tcells.activated_count() as f64,
+        precursor_fill: world.pool.fill(),
+        bmus_resorbing: resorbing as f64,
+        bmus_reversal: reversal as f64,
+        bmus_forming: forming as f64,
+        bmus_activated_total: f64::from(world.bmus.issued()),
+        activation_frequency_per_y: acf,
+        resorption_rate_per_y: per_year((t.resorbed_um3 - since.resorbed_um3) * 1e-9 / tissue_mm3),
+        formation_rate_per_y: per_year((t.formed_um3 - since.formed_um3) * 1e-9 / tissue_mm3),
+        mineral_fraction: if bone > 0.0 { mineral / bone } else { 0.0 },
+        rankl_pm: conc(Species::Rankl),
+        free_rankl_pm: marrow_mean(world, &world.signals.free_rankl_pm),
+        opg_pm: conc(Species::Opg),
+        il1_pm: conc(Species::Il1),
+        il6_pm: conc(Species::Il6),
+        tnf_pm: conc(Species::Tnf),
+        tgfb_pm: conc(Species::Tgfb),
+    }
+}

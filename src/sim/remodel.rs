@@ -1,0 +1,288 @@
+//! Applying resorption and formation to the lattice, one intent at a time, in id order.
+//!
+//! This is where a voxel crosses the bone threshold (fraction 1/2), so it is where
+//! topology is watched: every voxel whose removal from the bone mask is not a simple
+//! point (Bertrand & Malandain 1994, [`crate::morphometry::simple_point`]) is a
+//! perforation, disconnection, vanishing fragment or opened cavity, recorded as a
+//! [`TopologyEvent`].
+//!
+//! Osteoblasts build only on existing bone, so what resorption severed stays severed:
+//! the voxel whose removal changed topology is never refilled (it is blocked), and a
+//! refill that would join bone pieces that are separate around the voxel (26-connected
+//! bone in its neighbourhood falling into two or more pieces) is refused and blocks
+//! the voxel. A refill that would split the marrow around the voxel (and could wall a
+//! pocket of marrow into the bone) waits just below the threshold until the cavity
+//! around it has been refilled further; filling a voxel already walled in is allowed.
+//!
+//! Also here: mineralization of new bone, and closing a finished site.
+
+use crate::cells::bmu::{Bmu, BmuRecord};
+use crate::cells::osteoclast::cavity_layer;
+use crate::cells::Rules;
+use crate::lattice::memory::{flags, NO_DIRECTION};
+use crate::morphometry::{neighbourhood_at, topological_numbers_bits, RemovalKind};
+
+use super::clock::Clock;
+use super::world::World;
+
+/// Bone fraction below which a voxel is set to exactly 0.
+const EMPTY: f32 = 1e-6;
+/// Where a refused refill stops: just below the bone threshold.
+const BELOW_THRESHOLD: f32 = 0.4999;
+
+/// A topology-changing removal of a bone voxel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TopologyEvent {
+    /// Step in which it happened.
+    pub step: u64,
+    /// Voxel `[x, y, z]`.
+    pub voxel: [usize; 3],
+    /// Event code: 1 perforation, 2 disconnection, 3 both, 4 a fragment vanished,
+    /// 5 a closed cavity opened.
+    pub kind: u8,
+    /// The site that resorbed the voxel.
+    pub site: u32,
+}
+
+impl TopologyEvent {
+    /// Code of a non-simple removal kind (None for simple removals).
+    pub fn code(kind: RemovalKind) -> Option<u8> {
+        match kind {
+            RemovalKind::Simple => None,
+            RemovalKind::Perforation => Some(1),
+            RemovalKind::Disconnection => Some(2),
+            RemovalKind::DisconnectionAndPerforation => Some(3),
+            RemovalKind::Vanish => Some(4),
+            RemovalKind::Cavity => Some(5),
+        }
+    }
+}
+
+/// Site `site` resorbs up to `amount` of voxel `j`'s bone fraction.
+pub fn resorb(
+    world: &mut World,
+    rules: &Rules,
+    site: u32,
+    j: usize,
+    amount: f32,
+    step: u64,
+    events: &mut Vec<TopologyEvent>,
+) {
+    let before = world.lattice.bone_fraction[j];
+    let take = amount.min(before);
+    if take <= 0.0 {
+        return;
+    }
+    if world.memory.site[j] != site {
+        let (layer, up) = cavity_layer(&world.mask, &world.memory, j);
+        let layer = if layer == u8::MAX { 1 } else { layer };
+        let m = &mut world.memory;
+        if m.site[j] == 0 {
+            m.refill_target[j] = before;
+            if layer == 1 {
+                world.totals.activated_voxels += 1;
+            }
+        }
+        m.site[j] = site;
+        m.depth[j] = layer;
+        m.up[j] = up;
+        m.set(j, flags::VISITED | flags::BLOCKED, false);
+        if let Some(b) = world.bmus.get_mut(site) {
+            b.voxels.push(j as u32);
+        }
+        world.surface.refresh(&world.mask, &mut world.memory, j);
+    }
+    let mut after = before - take;
+    if after < EMPTY {
+        after = 0.0;
+    }
+    world.lattice.bone_fraction[j] = after;
+    let removed = f64::from(before - after);
+    world.bone_sum -= removed;
+    let um3 = removed * rules.voxel_um3();
+    world.totals.resorbed_um3 += um3;
+    let cell = world.signals.cell_of(world.lattice.dims, j);
+    world.resorbed_per_cell_um3[cell] += um3;
+    if let Some(b) = world.bmus.get_mut(site) {
+        b.resorbed_um3 += um3;
+    }
+    if World::is_bone_fraction(before) && !World::is_bone_fraction(after) {
+        let (x, y, z) = world.lattice.dims.coords(j);
+        let kind = topological_numbers_bits(neighbourhood_at(&world.mask, x, y, z)).removal_kind();
+        if let Some(code) = TopologyEvent::code(kind) {
+            // The voxel that cut or perforated is never refilled: nothing bridges it.
+            world.memory.set(j, flags::BLOCKED, true);
+            world.totals.topology_events[usize::from(code - 1)] += 1;
+            events.push(TopologyEvent {
+                step,
+                voxel: [x, y, z],
+                kind: code,
+                site,
+            });
+        }
+        world.mask.data[j] = 0;
+        world
+            .surface
+            .mask_changed(&world.mask, &mut world.memory, j);
+    }
+}
+
+/// Site `site` deposits up to `amount` of bone fraction into voxel `v` (capped at its
+/// refill target); returns the volume added, um^3.
+pub fn deposit(
+    world: &mut World,
+    rules: &Rules,
+    site: u32,
+    v: usize,
+    amount: f32,
+    step: u64,
+) -> f64 {
+    let before = world.lattice.bone_fraction[v];
+    let target = world.memory.refill_target[v];
+    let mut add = amount.min((target - before).max(0.0));
+    if add <= 0.0 || world.memory.site[v] != site || world.memory.has(v, flags::BLOCKED) {
+        return 0.0;
+    }
+    let mut flips = false;
+    if !World::is_bone_fraction(before) && World::is_bone_fraction(before + add) {
+        let (x, y, z) = world.lattice.dims.coords(v);
+        let numbers = topological_numbers_bits(neighbourhood_at(&world.mask, x, y, z));
+        if numbers.t26_bone >= 2 {
+            // Would join separate bone: a bridge osteoblasts cannot build.
+            world.memory.set(v, flags::BLOCKED, true);
+            world.totals.blocked_refills += 1;
+            add = (BELOW_THRESHOLD - before).max(0.0);
+        } else if numbers.t6_marrow >= 2 {
+            // Would split the marrow around it (wall marrow in): wait until the cavity
+            // around it is refilled further.
+            world.totals.deferred_refills += 1;
+            add = (BELOW_THRESHOLD - before).max(0.0);
+        } else {
+            flips = true;
+        }
+    }
+    if add <= 0.0 {
+        return 0.0;
+    }
+    let after = before + add;
+    world.lattice.bone_fraction[v] = after;
+    let m = &mut world.memory;
+    m.mineral_fraction[v] = m.mineral_fraction[v] * before / after;
+    if !m.has(v, flags::MINERALIZING) {
+        m.set(v, flags::MINERALIZING, true);
+        m.osteoid_steps[v] = 0;
+        world.mineralizing.push(v as u32);
+    }
+    world.bone_sum += f64::from(add);
+    let um3 = f64::from(add) * rules.voxel_um3();
+    world.totals.formed_um3 += um3;
+    if let Some(b) = world.bmus.get_mut(site) {
+        b.formed_um3 += um3;
+        b.last_formation_step = Some(step);
+    }
+    if flips {
+        world.mask.data[v] = 1;
+        world
+            .surface
+            .mask_changed(&world.mask, &mut world.memory, v);
+    }
+    um3
+}
+
+/// One step of mineralization of new bone (Martinez-Reina & Pivonka, Bone 2019):
+/// nothing during the lag, then a linear primary phase to the primary fraction, then a
+/// first-order secondary phase towards the maximum. Voxels within 0.1% of the maximum
+/// leave the list.
+pub fn mineralize(world: &mut World, rules: &Rules, clock: &Clock) {
+    let c = &rules.cells.mineral;
+    let dt = rules.dt_days;
+    let lag_steps = (c.lag_days * clock.steps_per_day as f64).round() as u32;
+    let primary_rate = c.primary_fraction / c.primary_days;
+    let (max, primary) = (c.max_fraction, c.primary_fraction);
+    let m = &mut world.memory;
+    world.mineralizing.retain(|&v| {
+        let v = v as usize;
+        let age = u32::from(m.osteoid_steps[v]);
+        m.osteoid_steps[v] = m.osteoid_steps[v].saturating_add(1);
+        if age < lag_steps {
+            return true;
+        }
+        let x = f64::from(m.mineral_fraction[v]);
+        let next = if x < primary {
+            (x + primary_rate * dt).min(primary)
+        } else {
+            x + c.secondary_per_day * (max - x) * dt
+        };
+        m.mineral_fraction[v] = next as f32;
+        let done = next >= max * 0.999;
+        if done {
+            m.set(v, flags::MINERALIZING, false);
+        }
+        !done
+    });
+}
+
+/// Closes site `b`: clears its cavity memory and returns its record.
+pub fn close_site(
+    world: &mut World,
+    rules: &Rules,
+    clock: &Clock,
+    b: &Bmu,
+    step: u64,
+) -> BmuRecord {
+    let mut voxels: Vec<u32> = b.voxels.clone();
+    voxels.sort_unstable();
+    voxels.dedup();
+    let mut first_layer = 0u64;
+    let mut blocked = 0.0f64;
+    for &v in &voxels {
+        let v = v as usize;
+        if world.memory.site[v] != b.id {
+            continue;
+        }
+        if world.memory.depth[v] == 1 {
+            first_layer += 1;
+        }
+        if world.memory.has(v, flags::BLOCKED) {
+            let owed = world.memory.refill_target[v] - world.lattice.bone_fraction[v];
+            blocked += f64::from(owed.max(0.0)) * rules.voxel_um3();
+        }
+        let m = &mut world.memory;
+        m.site[v] = 0;
+        m.depth[v] = 0;
+        m.up[v] = NO_DIRECTION;
+        m.refill_target[v] = 0.0;
+        m.set(v, flags::VISITED | flags::BLOCKED, false);
+        world.surface.refresh(&world.mask, &mut world.memory, v);
+    }
+    let face_um2 = rules.voxel_um * rules.voxel_um;
+    let footprint = first_layer as f64 * face_um2;
+    let per_area = |v: f64| if footprint > 0.0 { v / footprint } else { 0.0 };
+    let day = |s: u64| clock.day_at(s);
+    let resorption_end = b.resorption_end_step.unwrap_or(step);
+    let (reversal, formation) = match b.formation_start_step {
+        Some(f) => (
+            day(f) - day(resorption_end),
+            day(b.last_formation_step.unwrap_or(f)) - day(f),
+        ),
+        None => (f64::NAN, f64::NAN),
+    };
+    let (x, y, z) = world.lattice.dims.coords(b.origin as usize);
+    BmuRecord {
+        day: day(step),
+        id: b.id,
+        origin: [x, y, z],
+        start_day: day(b.start_step),
+        resorption_days: day(resorption_end) - day(b.start_step),
+        reversal_days: reversal,
+        formation_days: formation,
+        resorbed_um3: b.resorbed_um3,
+        formed_um3: b.formed_um3,
+        footprint_um2: footprint,
+        erosion_depth_um: per_area(b.resorbed_um3),
+        wall_thickness_um: per_area(b.formed_um3),
+        blocked_um3: blocked,
+        osteoclasts: b.osteoclasts_total,
+        osteoblasts: b.osteoblasts_total,
+    }
+}
