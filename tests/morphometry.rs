@@ -467,7 +467,7 @@ fn rod_grid(p: i64, cells: i64, voxel_um: f64) -> BoneMask {
     mask_from(Dims::cube(n), voxel_um, |x, y, z| {
         let near = |v: i64| (v % p - p / 2).abs() <= 1;
         let (a, b, c) = (near(x), near(y), near(z));
-        (a && b) || (b && c) || (a && c)
+        u8::from(a) + u8::from(b) + u8::from(c) >= 2
     })
 }
 
@@ -613,8 +613,8 @@ fn simple_points_preserve_global_topology_in_random_volumes() {
 #[test]
 fn neighbourhood_reads_outside_as_marrow() {
     let solid = mask_from(Dims::cube(3), 1.0, |_, _, _| true);
-    // The corner voxel sees 7 bone voxels (itself and 6 neighbours inside the cube...
-    // of its 2x2x2 octant) and marrow elsewhere.
+    // The corner voxel of a solid cube sees its 2x2x2 octant as bone (8 voxels,
+    // itself included) and the outside as marrow.
     let bits = neighbourhood_at(&solid, 0, 0, 0);
     assert_eq!(bits.count_ones(), 8);
     assert!(is_simple_at(&solid, 0, 0, 0));
