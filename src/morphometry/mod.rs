@@ -7,7 +7,7 @@
 //! | piece | module | source |
 //! |---|---|---|
 //! | exact squared Euclidean distance transform | [`edt`] | Felzenszwalb & Huttenlocher 2012, Theory of Computing 8:415; Meijster et al. 2000 |
-//! | local thickness, Tb.Th, Tb.Sp, thickness histogram | [`thickness`] | Hildebrand & Rüegsegger 1997, J Microsc 185:67 |
+//! | local thickness, Tb.Th, Tb.Sp, thickness histogram | [`thickness`] (with the private `ridge` and `paint`) | Hildebrand & Rüegsegger 1997, J Microsc 185:67 |
 //! | Euler characteristic, connectivity density | [`euler`] | Odgaard & Gundersen 1993, Bone 14:173 |
 //! | 26-connected bone components | [`components`] | — |
 //! | simple-point test, removal classification | [`simple_point`] | Bertrand & Malandain 1994, Pattern Recogn Lett 15:169 |
@@ -29,6 +29,8 @@ pub mod components;
 pub mod edt;
 pub mod euler;
 pub mod metrics;
+mod paint;
+mod ridge;
 pub mod simple_point;
 pub mod thickness;
 

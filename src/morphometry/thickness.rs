@@ -6,32 +6,40 @@
 //! and lies inside the phase. Tb.Th is its mean over the bone voxels, Tb.Sp the same
 //! on the marrow.
 //!
-//! # Discretisation (the convention of BoneJ and porespy)
+//! # Discretisation (the convention of BoneJ)
 //!
 //! The sphere centred on voxel `c` has squared radius `r²(c) = EDT²(c)`, the exact
-//! squared distance from `c` to the nearest voxel of the other phase (see [`super::edt`];
-//! the outside of the volume does not count as the other phase). It covers the voxels
-//! `p` with `|p - c|² < r²(c)`, all of which belong to the phase. The local thickness
-//! of `p` is `2·max r(c)` over the spheres covering it, times the voxel size. Because
-//! the boundary is taken at the centre of the nearest other-phase voxel, an
-//! axis-aligned slab `w` voxels thick measures `w + 1` voxels when `w` is odd and `w`
-//! when `w` is even, as in BoneJ and as `2·r` of porespy's integer-radius
-//! `local_thickness`.
+//! squared distance from `c` to the nearest voxel of the other phase (see
+//! [`super::edt`]; the outside of the volume does not count as the other phase). It
+//! covers the voxels `p` with `|p - c|² < r²(c)`, all of which belong to the phase.
+//! The local thickness of `p` is `2·max r(c)` over the spheres covering it, times the
+//! voxel size. Because the boundary is taken at the centre of the nearest other-phase
+//! voxel, an axis-aligned slab `w` voxels thick measures `w + 1` voxels when `w` is
+//! odd and `w` when `w` is even; a digital ball or rod `|p - c|² < R²` measures `2R`.
+//!
+//! porespy's `local_thickness` (3.x) restricts radii to integers and reports for each
+//! voxel the largest integer `r` whose ball fits and covers it, essentially `⌊r(c)⌋`;
+//! its bin-centre diameter `2r + 1` agrees with ours within 0.5 % on the shrew
+//! fixture (see `scripts/tests/test_morphometry_crosscheck.py`). Given every distinct
+//! distance as a radius, porespy's fractional-radius ("legacy") method computes the
+//! same map as ours, up to float rounding at ties.
 //!
 //! # Algorithm
 //!
 //! 1. Exact squared EDT of the phase ([`super::edt::squared_edt`]).
-//! 2. Distance ridge: drop centre `c` when the digital sphere of a 26-neighbour `n`
-//!    contains the digital sphere of `c` (then `r(n) > r(c)` and `c` can never be the
-//!    maximum). Containment is exact on the lattice: `EDT²(n) > max |p - n|²` over
-//!    the voxels `p` of the sphere of `c`, a maximum tabulated once per distinct
-//!    `EDT²` value and neighbour class (face, edge, corner).
-//! 3. Painting: the ridge spheres, sorted largest first and bucketed by their centre's
-//!    z, are rasterised plane by plane; each sphere contributes one contiguous x-span
-//!    per row of each plane it cuts, and the span takes the element-wise maximum of
-//!    squared radii (a loop the compiler vectorises). Planes are painted in parallel;
-//!    each plane is owned by one task, so there are no atomics and the result does not
-//!    depend on the number of threads.
+//! 2. Distance ridge (private module `ridge`): drop the centres whose sphere lies
+//!    inside one other sphere (tested exactly on the lattice against the 5×5×5
+//!    neighbourhood) and those covered by the spheres of two opposite face
+//!    neighbours painted earlier; for the rest, mark which face neighbours are
+//!    painted earlier, so that the part of the sphere beyond them can be skipped.
+//! 3. Painting (private module `paint`): the spheres, largest first, are cut into one
+//!    disc per z-plane and one contiguous x-span per row; each voxel keeps the first,
+//!    hence largest, squared radius that reaches it, which is the maximum over all
+//!    spheres covering it. Slabs of z-planes are painted in parallel, each owned by
+//!    one task (no atomics); the result does not depend on the number of threads.
+//!
+//! The result equals the brute-force maximum over the spheres of all phase voxels
+//! (unit-tested on random volumes).
 //!
 //! # Degenerate volumes
 //!
@@ -42,6 +50,8 @@
 use rayon::prelude::*;
 
 use super::edt::{squared_edt, UNBOUNDED};
+use super::paint::paint;
+use super::ridge::distance_ridge;
 use super::Phase;
 use crate::grid::{BoneMask, Dims};
 
@@ -182,366 +192,6 @@ pub fn local_thickness(mask: &BoneMask, phase: Phase) -> ThicknessMap {
     map
 }
 
-/// A ridge sphere: its squared radius, its centre, and which face neighbours come
-/// earlier in the painting order (bits [`X_MINUS`] .. [`Z_PLUS`]).
-#[derive(Clone, Copy, Debug)]
-struct Centre {
-    r2: u32,
-    x: u32,
-    y: u32,
-    z: u32,
-    earlier: u8,
-}
-
-/// [`Centre::earlier`] bit: the face neighbour at `x - 1` is painted earlier.
-const X_MINUS: u8 = 1;
-/// ... at `x + 1`.
-const X_PLUS: u8 = 2;
-/// ... at `y - 1`.
-const Y_MINUS: u8 = 4;
-/// ... at `y + 1`.
-const Y_PLUS: u8 = 8;
-/// ... at `z - 1`.
-const Z_MINUS: u8 = 16;
-/// ... at `z + 1`.
-const Z_PLUS: u8 = 32;
-
-/// Neighbour offset classes up to symmetry: sorted absolute components.
-const CLASSES: [(i64, i64, i64); 9] = [
-    (0, 0, 1),
-    (0, 1, 1),
-    (1, 1, 1),
-    (0, 0, 2),
-    (0, 1, 2),
-    (1, 1, 2),
-    (0, 2, 2),
-    (1, 2, 2),
-    (2, 2, 2),
-];
-
-/// A neighbour offset within the 5×5×5 cube and its class in [`CLASSES`].
-#[derive(Clone, Copy, Debug)]
-struct Offset {
-    dx: i64,
-    dy: i64,
-    dz: i64,
-    class: usize,
-}
-
-/// The 124 offsets of the 5×5×5 cube, nearest first (the 26 neighbours lead).
-fn neighbour_offsets() -> Vec<Offset> {
-    let mut v = Vec::with_capacity(124);
-    for dz in -2i64..=2 {
-        for dy in -2i64..=2 {
-            for dx in -2i64..=2 {
-                let mut key = [dx.abs(), dy.abs(), dz.abs()];
-                key.sort_unstable();
-                if let Some(class) = CLASSES.iter().position(|c| *c == (key[0], key[1], key[2])) {
-                    v.push(Offset { dx, dy, dz, class });
-                }
-            }
-        }
-    }
-    v.sort_by_key(|o| o.dx * o.dx + o.dy * o.dy + o.dz * o.dz);
-    v
-}
-
-/// For every squared radius `a` that occurs, entry `k` is the largest `|p - o|²`
-/// over lattice points `|p|² < a`, for an offset `o` of class `CLASSES[k]`.
-fn containment_table(dt2: &[u32]) -> Vec<[u32; 9]> {
-    let max = dt2.iter().copied().max().unwrap_or(0) as usize;
-    let mut present = vec![false; max + 1];
-    for &v in dt2 {
-        present[v as usize] = true;
-    }
-    let values: Vec<usize> = (1..=max).filter(|&a| present[a]).collect();
-    let rows: Vec<[u32; 9]> = values.par_iter().map(|&a| containment_row(a)).collect();
-    let mut table = vec![[0u32; 9]; max + 1];
-    for (&a, row) in values.iter().zip(rows) {
-        table[a] = row;
-    }
-    table
-}
-
-/// One row of [`containment_table`]; `O(a)` work.
-fn containment_row(a: usize) -> [u32; 9] {
-    let a = a as i64;
-    let reach = isqrt_i64(a - 1);
-    let mut best = [0i64; 9];
-    for px in -reach..=reach {
-        for py in -reach..=reach {
-            let rest = a - 1 - px * px - py * py;
-            if rest < 0 {
-                continue;
-            }
-            // The farthest point of the column from an offset with oz >= 0 is its bottom.
-            let pz = -isqrt_i64(rest);
-            for (k, &(ox, oy, oz)) in CLASSES.iter().enumerate() {
-                let d = (px - ox).pow(2) + (py - oy).pow(2) + (pz - oz).pow(2);
-                best[k] = best[k].max(d);
-            }
-        }
-    }
-    best.map(|v| v.min(i64::from(u32::MAX)) as u32)
-}
-
-/// Floor of the square root of a non-negative integer.
-fn isqrt_i64(v: i64) -> i64 {
-    if v <= 0 {
-        return 0;
-    }
-    let mut r = (v as f64).sqrt() as i64;
-    while r * r > v {
-        r -= 1;
-    }
-    while (r + 1) * (r + 1) <= v {
-        r += 1;
-    }
-    r
-}
-
-/// The ridge centres, sorted by decreasing radius.
-///
-/// A centre is dropped when the digital sphere of a voxel in its 5×5×5 neighbourhood
-/// contains its own (checked on the 26 nearest first). Any such chain ends at a kept
-/// centre with a strictly larger sphere, so painting the kept ones is exact.
-fn distance_ridge(dims: Dims, dt2: &[u32]) -> Vec<Centre> {
-    let table = containment_table(dt2);
-    let offsets = neighbour_offsets();
-    let (nx, ny, nz) = (dims.nx as i64, dims.ny as i64, dims.nz as i64);
-    let linear: Vec<isize> = offsets
-        .iter()
-        .map(|o| (o.dx + nx * (o.dy + ny * o.dz)) as isize)
-        .collect();
-    let per_plane: Vec<Vec<Centre>> = (0..dims.nz)
-        .into_par_iter()
-        .map(|z| {
-            let mut bucket = Vec::new();
-            let zi = z as i64;
-            for y in 0..dims.ny {
-                let yi = y as i64;
-                for x in 0..dims.nx {
-                    let i = dims.index(x, y, z);
-                    let a = dt2[i];
-                    if a == 0 {
-                        continue;
-                    }
-                    let row = &table[a as usize];
-                    let xi = x as i64;
-                    let interior =
-                        xi >= 2 && yi >= 2 && zi >= 2 && xi + 2 < nx && yi + 2 < ny && zi + 2 < nz;
-                    let contained = if interior {
-                        offsets
-                            .iter()
-                            .zip(&linear)
-                            .any(|(o, &l)| dt2[(i as isize + l) as usize] > row[o.class])
-                    } else {
-                        offsets.iter().any(|o| {
-                            let (qx, qy, qz) = (xi + o.dx, yi + o.dy, zi + o.dz);
-                            if qx < 0 || qy < 0 || qz < 0 || qx >= nx || qy >= ny || qz >= nz {
-                                return false;
-                            }
-                            let q = dims.index(qx as usize, qy as usize, qz as usize);
-                            dt2[q] > row[o.class]
-                        })
-                    };
-                    if contained {
-                        continue;
-                    }
-                    // Face neighbours painted before this centre: larger radius, or
-                    // equal radius and smaller linear index (the sort order below).
-                    let face = |ok: bool, step: isize, flag: u8, lower_index: bool| {
-                        if !ok {
-                            return 0;
-                        }
-                        let b = dt2[(i as isize + step) as usize];
-                        if b > a || (b == a && lower_index) {
-                            flag
-                        } else {
-                            0
-                        }
-                    };
-                    let (sx, sy, sz) = (1isize, nx as isize, (nx * ny) as isize);
-                    let earlier = face(x > 0, -sx, X_MINUS, true)
-                        | face(xi + 1 < nx, sx, X_PLUS, false)
-                        | face(y > 0, -sy, Y_MINUS, true)
-                        | face(yi + 1 < ny, sy, Y_PLUS, false)
-                        | face(z > 0, -sz, Z_MINUS, true)
-                        | face(zi + 1 < nz, sz, Z_PLUS, false);
-                    let both = |m: u8, p: u8| earlier & m != 0 && earlier & p != 0;
-                    if both(X_MINUS, X_PLUS) || both(Y_MINUS, Y_PLUS) || both(Z_MINUS, Z_PLUS) {
-                        // Covered by the two (earlier) spheres on either side.
-                        continue;
-                    }
-                    bucket.push(Centre {
-                        r2: a,
-                        x: x as u32,
-                        y: y as u32,
-                        z: z as u32,
-                        earlier,
-                    });
-                }
-            }
-            bucket
-        })
-        .collect();
-    let mut ridge: Vec<Centre> = per_plane.into_iter().flatten().collect();
-    // Painting order: decreasing radius, ties by increasing linear index.
-    ridge.par_sort_unstable_by_key(|c| (std::cmp::Reverse(c.r2), c.z, c.y, c.x));
-    ridge
-}
-
-/// Planes per painting task.
-const SLAB: usize = 4;
-
-/// Paints `value` into the voxels `lo..=hi` of a row that are still set in the row's
-/// bitset `todo`, clears them there and returns how many were painted.
-#[inline]
-fn paint_span(todo: &mut [u64], lo: usize, hi: usize, out: &mut [u32], value: u32) -> usize {
-    let (wl, wh) = (lo / 64, hi / 64);
-    let first = u64::MAX << (lo % 64);
-    let last = u64::MAX >> (63 - hi % 64);
-    if wl == wh {
-        return paint_word(todo, wl, first & last, out, value);
-    }
-    let mut painted = paint_word(todo, wl, first, out, value);
-    for w in wl + 1..wh {
-        painted += paint_word(todo, w, u64::MAX, out, value);
-    }
-    painted + paint_word(todo, wh, last, out, value)
-}
-
-/// [`paint_span`] restricted to the bits `mask` of word `w`.
-#[inline]
-fn paint_word(todo: &mut [u64], w: usize, mask: u64, out: &mut [u32], value: u32) -> usize {
-    let mut hit = todo[w] & mask;
-    if hit == 0 {
-        return 0;
-    }
-    todo[w] &= !mask;
-    // Counted in the loop: `count_ones` is a library routine on baseline x86-64.
-    let mut count = 0;
-    while hit != 0 {
-        out[w * 64 + hit.trailing_zeros() as usize] = value;
-        hit &= hit - 1;
-        count += 1;
-    }
-    count
-}
-
-/// Rasterise the ridge spheres (sorted largest first) into `out`: every voxel of the
-/// phase takes the squared radius of the first, hence largest, sphere covering it.
-///
-/// Each task owns a slab of [`SLAB`] z-planes of `out` and walks the sphere list
-/// once. Per row, a bitset marks the phase voxels not yet painted; a sphere's x-span
-/// is intersected with it word by word, so a voxel is written once and a span over
-/// voxels already painted costs one or two word operations. A second bitset per plane
-/// marks the rows that are not complete, so complete rows are skipped without being
-/// visited, and the task stops as soon as its slab is complete.
-fn paint(dims: Dims, ridge: &[Centre], in_phase: &[u32], out: &mut [u32]) {
-    let Some(max_r2) = ridge.first().map(|c| c.r2) else {
-        return;
-    };
-    // floor(sqrt(s)) for s in 0..max_r2: the half-width of a span with s = r² - d².
-    let isqrt: Vec<u32> = (0..max_r2 as i64).map(|s| isqrt_i64(s) as u32).collect();
-    let (nx, ny) = (dims.nx, dims.ny);
-    let plane = dims.plane();
-    let words = nx.div_ceil(64);
-    out.par_chunks_mut(plane * SLAB)
-        .enumerate()
-        .for_each(|(slab, out)| {
-            let z0 = slab * SLAB;
-            let planes = out.len() / plane;
-            // Unpainted phase voxels, one bit each, `words` words per row.
-            let mut todo = vec![0u64; planes * ny * words];
-            let phase = &in_phase[z0 * plane..z0 * plane + out.len()];
-            for (r, row) in phase.chunks(nx).enumerate() {
-                for (x, &v) in row.iter().enumerate() {
-                    if v != 0 {
-                        todo[r * words + x / 64] |= 1 << (x % 64);
-                    }
-                }
-            }
-            let mut remaining: usize = todo.iter().map(|w| w.count_ones() as usize).sum();
-            // Rows that still hold unpainted voxels, one bit per row, per plane.
-            let row_words = ny.div_ceil(64);
-            let mut open = vec![0u64; planes * row_words];
-            for r in 0..planes * ny {
-                if todo[r * words..(r + 1) * words].iter().any(|&w| w != 0) {
-                    let (z, y) = (r / ny, r % ny);
-                    open[z * row_words + y / 64] |= 1 << (y % 64);
-                }
-            }
-            for c in ridge {
-                if remaining == 0 {
-                    break;
-                }
-                let (cx, cy, cz) = (c.x as usize, c.y as usize, c.z as usize);
-                let e = |flag: u8| c.earlier & flag != 0;
-                let wz = isqrt[c.r2 as usize - 1] as usize;
-                // Planes beyond an earlier z-neighbour lie inside its (larger,
-                // concentric) discs; the same holds for rows beyond a y-neighbour.
-                let lo_z = if e(Z_MINUS) {
-                    cz
-                } else {
-                    cz.saturating_sub(wz)
-                }
-                .max(z0);
-                let hi_z = if e(Z_PLUS) { cz + 1 } else { cz + wz + 1 }.min(z0 + planes);
-                for z in lo_z..hi_z {
-                    let rho2 = c.r2 - (z.abs_diff(cz) as u32).pow(2);
-                    let wy = isqrt[rho2 as usize - 1] as usize;
-                    let ylo = if e(Y_MINUS) {
-                        cy
-                    } else {
-                        cy.saturating_sub(wy)
-                    };
-                    let yhi = if e(Y_PLUS) { cy } else { (cy + wy).min(ny - 1) };
-                    let zl = z - z0;
-                    let rows = &mut todo[zl * ny * words..(zl + 1) * ny * words];
-                    let out = &mut out[zl * plane..(zl + 1) * plane];
-                    let open = &mut open[zl * row_words..(zl + 1) * row_words];
-                    for w in ylo / 64..=yhi / 64 {
-                        let first = u64::MAX << (ylo.max(w * 64) - w * 64);
-                        let last = u64::MAX >> (63 - (yhi.min(w * 64 + 63) - w * 64));
-                        let mut pending = open[w] & first & last;
-                        while pending != 0 {
-                            let bit = pending.trailing_zeros() as usize;
-                            pending &= pending - 1;
-                            let y = w * 64 + bit;
-                            let dy = y.abs_diff(cy) as u32;
-                            let wx = isqrt[(rho2 - dy * dy) as usize - 1] as usize;
-                            // An earlier x-neighbour's span covers all but our far end.
-                            let lo = if e(X_MINUS) {
-                                cx + wx
-                            } else {
-                                cx.saturating_sub(wx)
-                            };
-                            let hi = if e(X_PLUS) {
-                                cx.saturating_sub(wx)
-                            } else {
-                                cx + wx
-                            };
-                            let hi = hi.min(nx - 1);
-                            if lo > hi {
-                                continue;
-                            }
-                            let row = &mut rows[y * words..(y + 1) * words];
-                            let painted =
-                                paint_span(row, lo, hi, &mut out[y * nx..(y + 1) * nx], c.r2);
-                            if painted > 0 {
-                                remaining -= painted;
-                                if row.iter().all(|&v| v == 0) {
-                                    open[w] &= !(1 << bit);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,28 +253,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn containment_rows_match_enumeration() {
-        for a in 1..150usize {
-            let reach = 13i64;
-            let mut best = [0i64; 9];
-            for px in -reach..=reach {
-                for py in -reach..=reach {
-                    for pz in -reach..=reach {
-                        if px * px + py * py + pz * pz >= a as i64 {
-                            continue;
-                        }
-                        for (k, o) in CLASSES.iter().enumerate() {
-                            let d = (px - o.0).pow(2) + (py - o.1).pow(2) + (pz - o.2).pow(2);
-                            best[k] = best[k].max(d);
-                        }
-                    }
-                }
-            }
-            assert_eq!(containment_row(a), best.map(|v| v as u32), "a = {a}");
-        }
-        assert_eq!(neighbour_offsets().len(), 124);
     }
 }
