@@ -100,9 +100,9 @@ pub(super) fn paint(dims: Dims, ridge: &[Centre], in_phase: &[u32], out: &mut [u
                     break;
                 }
                 let (cx, cy, cz) = (c.x as usize, c.y as usize, c.z as usize);
-                let e = |flag: u8| c.earlier & flag != 0;
+                let e = |flag: u8| c.lean & flag != 0;
                 let wz = isqrt[c.r2 as usize - 1] as usize;
-                // Planes beyond an earlier z-neighbour lie inside its (larger,
+                // Planes beyond a z-neighbour leaned on lie inside its (larger,
                 // concentric) discs; the same holds for rows beyond a y-neighbour.
                 let lo_z = if e(Z_MINUS) {
                     cz
@@ -134,7 +134,7 @@ pub(super) fn paint(dims: Dims, ridge: &[Centre], in_phase: &[u32], out: &mut [u
                             let y = w * 64 + bit;
                             let dy = y.abs_diff(cy) as u32;
                             let wx = isqrt[(rho2 - dy * dy) as usize - 1] as usize;
-                            // An earlier x-neighbour's span covers all but our far end.
+                            // A x-neighbour leaned on covers all but our far end.
                             let lo = if e(X_MINUS) {
                                 cx + wx
                             } else {

@@ -12,15 +12,23 @@
 //!   tabulated once per distinct value for the 9 offset classes of the 5×5×5 cube.
 //!   A contained centre is dropped (its container has a strictly larger radius).
 //! * **Painting order.** Spheres are painted by decreasing radius, ties by increasing
-//!   linear index; a face neighbour is *earlier* if it comes first in this order.
-//!   By induction over the order, every voxel of an earlier sphere is painted (with a
-//!   value at least its radius) by the time a later sphere is reached.
-//! * **Half-spheres.** If the face neighbour at `z ± 1` is earlier, its discs in the
-//!   planes beyond `c` are concentric with those of `c` and at least as large, so `c`
-//!   paints only the planes on its own side; likewise rows beyond an earlier `y ± 1`
-//!   neighbour, and the x-span of a row beyond an earlier `x ± 1` neighbour (all but
-//!   its far end voxel). With earlier neighbours on both sides along one axis the
-//!   sphere is covered entirely and the centre is dropped.
+//!   linear index; a voxel keeps the first value painted on it. A sphere may leave
+//!   part of itself to a face neighbour whose sphere contains that part and is at
+//!   least as large ("leans on" it); the neighbour paints it, or leans in turn on
+//!   another. Along every such chain the radius never decreases and, when it stays
+//!   equal, either the centre moves one step closer (in y or z) to the voxel in
+//!   question or, along x, to an earlier sphere in the painting order, so chains are
+//!   finite and end at a sphere that paints the voxel, no later than the last sphere
+//!   of the same radius. Hence every voxel gets the largest radius covering it.
+//! * **Half-spheres.** If the face neighbour at `z ± 1` is at least as large, its
+//!   discs in the planes beyond `c` are concentric with those of `c` and at least as
+//!   large, so `c` paints only the planes on its own side, its centre plane included;
+//!   likewise rows beyond a `y ± 1` neighbour at least as large. If the neighbour at
+//!   `x ± 1` is painted earlier, its x-span in every row covers all of the span of
+//!   `c` but the far end voxel, the only one `c` paints. With neighbours on both sides
+//!   of one axis covering the centre plane, row or voxel too, the sphere is covered
+//!   entirely and the centre is dropped. Constant distance along an axis (a rod
+//!   parallel to it) thus costs one disc per sphere instead of a whole sphere.
 //!
 //! The painted result is identical to the brute-force maximum over all spheres; the
 //! unit tests of [`super::thickness`] compare them on random volumes.
@@ -29,8 +37,8 @@ use rayon::prelude::*;
 
 use crate::grid::Dims;
 
-/// A ridge sphere: its squared radius, its centre, and which face neighbours come
-/// earlier in the painting order (bits [`X_MINUS`] .. [`Z_PLUS`]).
+/// A ridge sphere: its squared radius, its centre, and the face neighbours it leans on
+/// (bits [`X_MINUS`] .. [`Z_PLUS`]).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Centre {
     /// Squared radius, voxels².
@@ -41,11 +49,11 @@ pub(super) struct Centre {
     pub y: u32,
     /// Centre z.
     pub z: u32,
-    /// Face neighbours painted earlier ([`X_MINUS`] .. [`Z_PLUS`]).
-    pub earlier: u8,
+    /// Face neighbours this sphere leans on ([`X_MINUS`] .. [`Z_PLUS`]).
+    pub lean: u8,
 }
 
-/// [`Centre::earlier`] bit: the face neighbour at `x - 1` is painted earlier.
+/// [`Centre::lean`] bit: the sphere leans on its face neighbour at `x - 1`.
 pub(super) const X_MINUS: u8 = 1;
 /// ... at `x + 1`.
 pub(super) const X_PLUS: u8 = 2;
@@ -98,43 +106,37 @@ fn neighbour_offsets() -> Vec<Offset> {
     v
 }
 
-/// For every squared radius `a` that occurs, entry `k` is the largest `|p - o|²`
-/// over lattice points `|p|² < a`, for an offset `o` of class `CLASSES[k]`.
+/// For every squared radius `a` up to the largest in `dt2`, entry `k` is the largest
+/// `|p - o|²` over lattice points `|p|² < a`, for an offset `o` of class `CLASSES[k]`.
+///
+/// With `o ≥ 0` componentwise the farthest points lie in the octant `p ≤ 0`, so that
+/// octant of the largest ball is enumerated once, recording the farthest distance per
+/// shell `|p|² = s`; the table is the running maximum over the shells `s < a`. This
+/// is `O(R³)` for the largest radius `R` (and `O(R²)` memory).
 fn containment_table(dt2: &[u32]) -> Vec<[u32; 9]> {
-    let max = dt2.iter().copied().max().unwrap_or(0) as usize;
-    let mut present = vec![false; max + 1];
-    for &v in dt2 {
-        present[v as usize] = true;
-    }
-    let values: Vec<usize> = (1..=max).filter(|&a| present[a]).collect();
-    let rows: Vec<[u32; 9]> = values.par_iter().map(|&a| containment_row(a)).collect();
-    let mut table = vec![[0u32; 9]; max + 1];
-    for (&a, row) in values.iter().zip(rows) {
-        table[a] = row;
-    }
-    table
-}
-
-/// One row of [`containment_table`]; `O(a)` work.
-fn containment_row(a: usize) -> [u32; 9] {
-    let a = a as i64;
-    let reach = isqrt_i64(a - 1);
-    let mut best = [0i64; 9];
-    for px in -reach..=reach {
-        for py in -reach..=reach {
-            let rest = a - 1 - px * px - py * py;
-            if rest < 0 {
-                continue;
-            }
-            // The farthest point of the column from an offset with oz >= 0 is its bottom.
-            let pz = -isqrt_i64(rest);
-            for (k, &(ox, oy, oz)) in CLASSES.iter().enumerate() {
-                let d = (px - ox).pow(2) + (py - oy).pow(2) + (pz - oz).pow(2);
-                best[k] = best[k].max(d);
+    let max = dt2.iter().copied().max().unwrap_or(0) as i64;
+    let mut shell = vec![[0u32; 9]; max as usize + 1];
+    let reach = isqrt_i64(max);
+    for px in 0..=reach {
+        for py in 0..=isqrt_i64(max - px * px) {
+            let top = isqrt_i64(max - px * px - py * py);
+            for pz in 0..=top {
+                // p = -(px, py, pz).
+                let s = (px * px + py * py + pz * pz) as usize;
+                for (k, &(ox, oy, oz)) in CLASSES.iter().enumerate() {
+                    let d = (px + ox).pow(2) + (py + oy).pow(2) + (pz + oz).pow(2);
+                    shell[s][k] = shell[s][k].max(d.min(i64::from(u32::MAX)) as u32);
+                }
             }
         }
     }
-    best.map(|v| v.min(i64::from(u32::MAX)) as u32)
+    let mut table = vec![[0u32; 9]; max as usize + 1];
+    for a in 1..table.len() {
+        for k in 0..9 {
+            table[a][k] = table[a - 1][k].max(shell[a - 1][k]);
+        }
+    }
+    table
 }
 
 /// Floor of the square root of a non-negative integer.
@@ -200,29 +202,38 @@ pub(super) fn distance_ridge(dims: Dims, dt2: &[u32]) -> Vec<Centre> {
                     if contained {
                         continue;
                     }
-                    // Face neighbours painted before this centre: larger radius, or
-                    // equal radius and smaller linear index (the sort order below).
-                    let face = |ok: bool, step: isize, flag: u8, lower_index: bool| {
-                        if !ok {
-                            return 0;
-                        }
-                        let b = dt2[(i as isize + step) as usize];
-                        if b > a || (b == a && lower_index) {
-                            flag
-                        } else {
-                            0
-                        }
-                    };
+                    // Face neighbours whose spheres this one may lean on (see the
+                    // module documentation): along x those painted earlier (larger
+                    // radius, or equal radius and smaller linear index); along y and
+                    // z those with a radius at least as large.
                     let (sx, sy, sz) = (1isize, nx as isize, (nx * ny) as isize);
-                    let earlier = face(x > 0, -sx, X_MINUS, true)
-                        | face(xi + 1 < nx, sx, X_PLUS, false)
-                        | face(y > 0, -sy, Y_MINUS, true)
-                        | face(yi + 1 < ny, sy, Y_PLUS, false)
-                        | face(z > 0, -sz, Z_MINUS, true)
-                        | face(zi + 1 < nz, sz, Z_PLUS, false);
-                    let both = |m: u8, p: u8| earlier & m != 0 && earlier & p != 0;
-                    if both(X_MINUS, X_PLUS) || both(Y_MINUS, Y_PLUS) || both(Z_MINUS, Z_PLUS) {
-                        // Covered by the two (earlier) spheres on either side.
+                    let value =
+                        |ok: bool, step: isize| ok.then(|| dt2[(i as isize + step) as usize]);
+                    let x_minus = value(x > 0, -sx);
+                    let x_plus = value(xi + 1 < nx, sx);
+                    let y_minus = value(y > 0, -sy);
+                    let y_plus = value(yi + 1 < ny, sy);
+                    let z_minus = value(z > 0, -sz);
+                    let z_plus = value(zi + 1 < nz, sz);
+                    let at_least = |b: Option<u32>| b.is_some_and(|b| b >= a);
+                    let above = |b: Option<u32>| b.is_some_and(|b| b > a);
+                    let flag = |on: bool, f: u8| if on { f } else { 0 };
+                    let lean = flag(at_least(x_minus), X_MINUS)
+                        | flag(above(x_plus), X_PLUS)
+                        | flag(at_least(y_minus), Y_MINUS)
+                        | flag(at_least(y_plus), Y_PLUS)
+                        | flag(at_least(z_minus), Z_MINUS)
+                        | flag(at_least(z_plus), Z_PLUS);
+                    // Covered by the spheres on either side along one axis: along x
+                    // both painted earlier; along y or z both at least as large and
+                    // one strictly larger (it covers the centre row or plane).
+                    let sides = |m: Option<u32>, p: Option<u32>| {
+                        at_least(m) && at_least(p) && (above(m) || above(p))
+                    };
+                    if (at_least(x_minus) && above(x_plus))
+                        || sides(y_minus, y_plus)
+                        || sides(z_minus, z_plus)
+                    {
                         continue;
                     }
                     bucket.push(Centre {
@@ -230,7 +241,7 @@ pub(super) fn distance_ridge(dims: Dims, dt2: &[u32]) -> Vec<Centre> {
                         x: x as u32,
                         y: y as u32,
                         z: z as u32,
-                        earlier,
+                        lean,
                     });
                 }
             }
@@ -248,7 +259,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn containment_rows_match_enumeration() {
+    fn containment_table_matches_enumeration() {
+        let table = containment_table(&[0, 149, 3]);
+        assert_eq!(table.len(), 150);
         for a in 1..150usize {
             let reach = 13i64;
             let mut best = [0i64; 9];
@@ -265,7 +278,7 @@ mod tests {
                     }
                 }
             }
-            assert_eq!(containment_row(a), best.map(|v| v as u32), "a = {a}");
+            assert_eq!(table[a], best.map(|v| v as u32), "a = {a}");
         }
         assert_eq!(neighbour_offsets().len(), 124);
     }
