@@ -108,6 +108,9 @@ fn backward_26() -> Vec<(i64, i64, i64)> {
 }
 
 /// Number of 26-connected components of bone in `mask`.
+///
+/// # Panics
+/// If the volume has more than `u32::MAX` voxels.
 pub fn bone_components(mask: &BoneMask) -> usize {
     let data = &mask.data;
     count_components(mask.dims, |i| data[i] != 0, &backward_26())
