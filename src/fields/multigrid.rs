@@ -99,6 +99,8 @@ pub struct StageTimes {
     pub deflation_ms: f64,
     /// Right-hand side set-up.
     pub setup_ms: f64,
+    /// Coarse operators rebuilt after a geometry or uptake change.
+    pub refresh_ms: f64,
 }
 
 /// The hierarchy and its solutions.
@@ -788,6 +790,10 @@ fn residual_cell(
 /// faces with `a_i a_j > 0`), every region but the largest; union-find, O(cells).
 fn isolated_regions(d: Dims, a: &[f32]) -> Vec<Vec<u32>> {
     let n = d.len();
+    if a.iter().all(|&v| v > 0.0) {
+        // Every cell conducts to its neighbours: one region.
+        return Vec::new();
+    }
     let mut parent: Vec<u32> = (0..n as u32).collect();
     fn find(p: &mut [u32], mut i: u32) -> u32 {
         while p[i as usize] != i {
@@ -823,17 +829,34 @@ fn isolated_regions(d: Dims, a: &[f32]) -> Vec<Vec<u32>> {
             }
         }
     }
-    let mut regions: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+    // Sizes per root, the largest region (lowest root among equals), then the cells
+    // of every other region, in cell order.
+    let mut size = vec![0u32; n];
+    let mut root = vec![u32::MAX; n];
     for i in 0..n {
         if a[i] > 0.0 {
             let r = find(&mut parent, i as u32);
-            regions.entry(r).or_default().push(i as u32);
+            root[i] = r;
+            size[r as usize] += 1;
         }
     }
-    let mut list: Vec<Vec<u32>> = regions.into_values().collect();
-    // Keep all but the largest (the first of equal sizes, by lowest cell).
-    if let Some(big) = (0..list.len()).max_by_key(|&r| (list[r].len(), std::cmp::Reverse(r))) {
-        list.swap_remove(big);
+    let Some(biggest) = (0..n)
+        .filter(|&r| size[r] > 0)
+        .max_by_key(|&r| (size[r], std::cmp::Reverse(r)))
+    else {
+        return Vec::new();
+    };
+    let mut slot: std::collections::BTreeMap<u32, usize> = Default::default();
+    let mut list: Vec<Vec<u32>> = Vec::new();
+    for (i, &r) in root.iter().enumerate() {
+        if r == u32::MAX || r as usize == biggest {
+            continue;
+        }
+        let k = *slot.entry(r).or_insert_with(|| {
+            list.push(Vec::with_capacity(size[r as usize] as usize));
+            list.len() - 1
+        });
+        list[k].push(i as u32);
     }
     list
 }
