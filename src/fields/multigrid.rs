@@ -60,12 +60,23 @@ struct Level {
     x: Vec<Vec<f64>>,
     /// Right-hand side per species, pM/s.
     b: Vec<Vec<f64>>,
+    /// Diagonal per species (coarse levels).
+    diag: Vec<Vec<f64>>,
+    /// Reciprocal diagonal per species (coarse levels).
+    inv_diag: Vec<Vec<f64>>,
 }
 
 impl Level {
     fn bytes(&self) -> usize {
         let k: usize = self.k.iter().flatten().map(|v| v.capacity() * 4).sum();
-        let xb: usize = self.x.iter().chain(&self.b).map(|v| v.capacity() * 8).sum();
+        let xb: usize = self
+            .x
+            .iter()
+            .chain(&self.b)
+            .chain(&self.diag)
+            .chain(&self.inv_diag)
+            .map(|v| v.capacity() * 8)
+            .sum();
         self.op.as_ref().map_or(0, FaceOperator::bytes) + k + xb
     }
 }
@@ -159,6 +170,8 @@ impl Multigrid {
                 k: vec![None; ns],
                 x: vec![vec![0.0; d.len()]; ns],
                 b: vec![vec![0.0; d.len()]; ns],
+                diag: vec![Vec::new(); ns],
+                inv_diag: vec![Vec::new(); ns],
             })
             .collect();
         let mut mg = Self {
@@ -226,6 +239,16 @@ impl Multigrid {
                     average_cells(f.dims, c.dims, &|i| fk[i], &mut ck);
                     ck
                 });
+            }
+        }
+        for l in 1..self.levels.len() {
+            for s in 0..ns {
+                let sp = self.level_species(l, s);
+                let lv = &mut self.levels[l];
+                let op = lv.op.as_ref().expect("coarse levels have face operators");
+                let d = coarse::diagonal(op, &sp, lv.k[s].as_deref());
+                lv.inv_diag[s] = d.iter().map(|v| 1.0 / v).collect();
+                lv.diag[s] = d;
             }
         }
         self.isolated = isolated_regions(self.levels[0].dims, &self.a);
@@ -451,18 +474,12 @@ impl Multigrid {
         }
         if l > 0 {
             let sps: Vec<LevelSpecies> = todo.iter().map(|&s| self.level_species(l, s)).collect();
-            let Level { op, k, x, b, .. } = &mut self.levels[l];
+            let Level {
+                op, x, b, inv_diag, ..
+            } = &mut self.levels[l];
             let op = op.as_ref().expect("coarse levels have face operators");
             for (&s, sp) in todo.iter().zip(&sps) {
-                coarse::smooth(
-                    op,
-                    sp,
-                    k[s].as_deref(),
-                    &mut x[s],
-                    &b[s],
-                    iterations,
-                    colours,
-                );
+                coarse::smooth(op, sp, &inv_diag[s], &mut x[s], &b[s], iterations, colours);
             }
             return;
         }
@@ -574,14 +591,7 @@ impl Multigrid {
                                     &mut scratch,
                                 ),
                                 Some(op) => coarse::residual_row(
-                                    op,
-                                    &sps[t],
-                                    f.k[s].as_deref(),
-                                    &f.x[s],
-                                    &f.b[s],
-                                    y,
-                                    z,
-                                    &zeros,
+                                    op, &sps[t], &f.diag[s], &f.x[s], &f.b[s], y, z, &zeros,
                                     &mut row,
                                 ),
                             }
