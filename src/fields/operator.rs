@@ -186,3 +186,4 @@ impl Operator<'_> {
         bal
     }
 }
+
