@@ -48,7 +48,7 @@
 
 pub mod bench;
 pub mod binding;
-mod coarse;
+pub mod coarse;
 pub mod grid;
 pub mod implicit;
 pub mod multigrid;
@@ -56,7 +56,7 @@ pub mod operator;
 pub mod sources;
 pub mod species;
 mod steady;
-mod sweep;
+pub mod sweep;
 
 pub use binding::{Binding, BoundRankl};
 pub use grid::{FieldGrid, Geometry};

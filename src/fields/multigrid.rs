@@ -32,7 +32,7 @@ pub const COARSEST_AXIS: usize = 4;
 /// Isolated marrow regions up to this many cells get no coarse correction: coarse
 /// cells straddle their walls, so a coarse correction would only carry the outside's
 /// error into them; smoothing and the exact constant-mode correction
-/// ([`Multigrid::deflate`]) converge them. Larger isolated regions keep the coarse
+/// (the multigrid's deflation step) converge them. Larger isolated regions keep the coarse
 /// correction for their smooth modes.
 pub const SMALL_REGION_CELLS: usize = 4096;
 

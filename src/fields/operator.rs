@@ -186,4 +186,3 @@ impl Operator<'_> {
         bal
     }
 }
-
