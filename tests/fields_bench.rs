@@ -32,7 +32,11 @@ fn the_benchmark_reports_every_key() {
         assert!(t.triad_gb_per_s > 0.0 && t.updates_per_s > 0.0);
     }
     // The working set stays within 16 bytes per voxel-species.
-    assert!(report.bytes_per_voxel_species <= 16.0, "{}", report.bytes_per_voxel_species);
+    assert!(
+        report.bytes_per_voxel_species <= 16.0,
+        "{}",
+        report.bytes_per_voxel_species
+    );
     assert_eq!(report.implicit_iterations, 4);
     assert!(report.table().contains("quasi-steady solve"));
     // Bad options are an error, not a panic.
