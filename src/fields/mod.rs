@@ -63,10 +63,12 @@
 pub mod bench;
 pub mod binding;
 pub mod coarse;
+mod finest;
 pub mod grid;
 pub mod implicit;
 pub mod multigrid;
 pub mod operator;
+mod regions;
 pub mod sources;
 pub mod species;
 mod steady;
