@@ -9,12 +9,15 @@
 //!   generator and micro-CT import.
 //! - [`morphometry`]: BV/TV, thickness and spacing by distance transform, Euler
 //!   characteristic and connectivity density, components, the simple-point test.
+//! - [`fields`]: cytokine reaction-diffusion on a coarsened grid, binding equilibria,
+//!   the quasi-steady and implicit solvers.
 //! - [`output`]: the HDF5 result file; the only module that touches the HDF5 crate.
 //! - [`sim`]: the engine: step clock, counter-based random streams, pipeline stages.
 //! - [`cli`]: the commands behind the binary.
 
 pub mod cli;
 pub mod config;
+pub mod fields;
 pub mod grid;
 pub mod lattice;
 pub mod morphometry;

@@ -5,6 +5,7 @@
 //! status: 2 when the input was at fault (a config, a volume file, a flag), 1 for
 //! anything else.
 
+pub mod bench;
 mod check;
 mod lattice_cmd;
 mod measure;
@@ -40,6 +41,8 @@ pub enum Command {
     Lattice(lattice_cmd::LatticeArgs),
     /// Morphometry of a micro-CT volume (NRRD, raw) or of a lattice in an output file.
     Measure(measure::MeasureArgs),
+    /// Time a solver on a standard problem next to this machine's memory bandwidth.
+    Bench(bench::BenchArgs),
 }
 
 /// Arguments shared by every command that reads a config.
@@ -92,6 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check::run(&args, cli.quiet),
         Command::Lattice(args) => lattice_cmd::run(&args, progress, cli.quiet),
         Command::Measure(args) => measure::run(&args, progress),
+        Command::Bench(args) => bench::run(&args),
     }
 }
 

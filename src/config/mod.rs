@@ -10,6 +10,7 @@
 //! applied to the raw form first, so they are validated exactly like the file.
 
 mod error;
+pub mod fields;
 mod overrides;
 mod reader;
 pub mod schema;

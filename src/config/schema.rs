@@ -29,9 +29,11 @@ pub fn validate(reader: &Reader<'_>, root: &Table, base_dir: &Path) -> Option<Co
     let top = reader.section("", Some(root));
     let run = run_section(&top.table("run"));
     let lattice = lattice_section(&top.table("lattice"), base_dir);
+    let fields = super::fields::fields_section(&top.table("fields"));
     Some(Config {
         run: run?,
         lattice: lattice?,
+        fields: fields?,
     })
 }
 

@@ -15,6 +15,8 @@ pub struct Config {
     pub run: RunConfig,
     /// Where the bone lattice comes from.
     pub lattice: LatticeConfig,
+    /// Cytokine fields: grid, transport per species, binding, solver tolerances.
+    pub fields: super::fields::FieldsConfig,
 }
 
 /// Run-wide settings (`[run]`).
