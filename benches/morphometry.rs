@@ -6,36 +6,11 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use trabecula::grid::{BoneMask, Dims};
+use trabecula::grid::BoneMask;
 use trabecula::morphometry::{self, Phase};
 
-/// The solid phase of a sum of two gyroid fields (the second rotated and rescaled to
-/// break the symmetry), thresholded to `bv_tv`; `period_vox` sets the spacing.
 fn gyroid_foam(n: usize, period_vox: f64, bv_tv: f64) -> BoneMask {
-    let dims = Dims::cube(n);
-    let gyroid = |x: f64, y: f64, z: f64, l: f64| {
-        let k = std::f64::consts::TAU / l;
-        (k * x).sin() * (k * y).cos()
-            + (k * y).sin() * (k * z).cos()
-            + (k * z).sin() * (k * x).cos()
-    };
-    let field: Vec<f64> = (0..dims.len())
-        .map(|i| {
-            let (x, y, z) = dims.coords(i);
-            let (x, y, z) = (x as f64, y as f64, z as f64);
-            let (u, v) = (0.8 * x + 0.6 * y, -0.6 * x + 0.8 * y);
-            gyroid(x, y, z, period_vox)
-                + 0.35 * gyroid(u + 11.0, v + 5.0, 0.9 * z + 3.0, 0.61 * period_vox)
-        })
-        .collect();
-    let mut sorted = field.clone();
-    let k = (((1.0 - bv_tv) * dims.len() as f64) as usize).min(dims.len() - 1);
-    let (_, &mut threshold, _) = sorted.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
-    BoneMask {
-        dims,
-        voxel_um: 10.0,
-        data: field.iter().map(|&f| u8::from(f > threshold)).collect(),
-    }
+    trabecula::lattice::synthetic::gyroid::gyroid_foam(n, period_vox, bv_tv, 10.0)
 }
 
 fn bench(c: &mut Criterion) {
