@@ -7,6 +7,7 @@
 
 pub mod bench;
 mod check;
+mod info;
 mod lattice_cmd;
 mod measure;
 mod progress;
@@ -43,6 +44,8 @@ pub enum Command {
     Measure(measure::MeasureArgs),
     /// Time a solver on a standard problem next to this machine's memory bandwidth.
     Bench(bench::BenchArgs),
+    /// What a result file holds: provenance, config, lattice, snapshots, tables, datasets.
+    Info(info::InfoArgs),
 }
 
 /// Arguments shared by every command that reads a config.
@@ -96,6 +99,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lattice(args) => lattice_cmd::run(&args, progress, cli.quiet),
         Command::Measure(args) => measure::run(&args, progress),
         Command::Bench(args) => bench::run(&args),
+        Command::Info(args) => info::run(&args),
     }
 }
 

@@ -287,6 +287,16 @@ impl OutputFile {
         Ok(name)
     }
 
+    /// Records that the run finished: sets the root attribute `complete = 1` and
+    /// commits it with every buffered row. Readers report a file without it as
+    /// incomplete ([`OutputReader::is_complete`](super::OutputReader::is_complete)).
+    pub fn mark_complete(&mut self) -> Result<(), OutputError> {
+        lock(&self.shared, &self.path)?.commit("/", |file| {
+            file.root()
+                .set_attr(s::ATTR_COMPLETE, AttrValue::U32(s::COMPLETE))
+        })
+    }
+
     /// Commits every buffered row of every table (a no-op when none is buffered).
     pub fn flush(&mut self) -> Result<(), OutputError> {
         lock(&self.shared, &self.path)?.flush()
