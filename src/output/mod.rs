@@ -28,6 +28,9 @@
 //! /checkpoint            group; what a run needs to resume (reserved)
 //! ```
 //!
+//! Beside the file `X.h5` the writer keeps `X.xdmf`, an XDMF description of the
+//! lattice and the snapshots that ParaView opens directly; see [`xdmf`].
+//!
 //! All strings (attribute values, column lists) are variable-length UTF-8, which
 //! h5py returns as `str`: `f["config"].attrs["toml"]` is the TOML text, ready for
 //! `tomllib.loads`. The configuration is a group with attributes rather than a
@@ -75,6 +78,7 @@ mod session;
 mod snapshot;
 pub mod timeseries;
 pub mod writer;
+pub mod xdmf;
 
 #[cfg(test)]
 mod tests;
