@@ -102,8 +102,8 @@ for pkg in slurmctld slurmd slurm-client munge; do
 done
 if [ "${#need[@]}" -gt 0 ]; then
     say "installing ${need[*]}"
-    # The package scripts try to start services and fail without systemd; the
-    # daemons are started by hand below, so that failure is harmless.
+    # Without systemd the packages cannot start their services; the daemons are
+    # started by hand below, with this directory's configuration.
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >>"$log" 2>&1 || die "apt-get update failed (see $log)"
     apt-get install -y -qq --no-install-recommends "${need[@]}" >>"$log" 2>&1 ||
