@@ -7,6 +7,7 @@
 
 pub mod bench;
 mod check;
+mod info;
 mod lattice_cmd;
 mod measure;
 mod progress;
@@ -46,6 +47,8 @@ pub enum Command {
     Run(run_cmd::RunArgs),
     /// Time a solver on a standard problem next to this machine's memory bandwidth.
     Bench(bench::BenchArgs),
+    /// What a result file holds: provenance, config, lattice, snapshots, tables, datasets.
+    Info(info::InfoArgs),
 }
 
 /// Arguments shared by every command that reads a config.
@@ -100,6 +103,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Measure(args) => measure::run(&args, progress),
         Command::Run(args) => run_cmd::run(&args, progress, cli.quiet),
         Command::Bench(args) => bench::run(&args),
+        Command::Info(args) => info::run(&args),
     }
 }
 

@@ -20,8 +20,8 @@ use serde::Serialize;
 
 use super::reader::{Range, Section};
 
-/// The seven transported species, in the order of [`SpeciesTable::iter`]: the keys of
-/// their sub-tables under `[fields]`.
+/// The keys of the seven transported species' sub-tables under `[fields]`, in the
+/// order of [`FieldsConfig::species`].
 pub const SPECIES_KEYS: [&str; 7] = ["rankl", "opg", "il1", "il6", "tnf", "tgfb", "denosumab"];
 
 /// Validated `[fields]`.

@@ -79,6 +79,21 @@ pub struct ThreadTiming {
     pub step_over_floor: f64,
 }
 
+/// Convergence of one species in the steady solves.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpeciesCycles {
+    /// Species key.
+    pub species: String,
+    /// V-cycles of the cold solve.
+    pub cold_cycles: usize,
+    /// V-cycles of the warm solve.
+    pub warm_cycles: usize,
+    /// Relative residual after each cycle's smoothing, cold solve.
+    pub cold_history: Vec<f64>,
+    /// Relative residual after each cycle's smoothing, warm solve.
+    pub warm_history: Vec<f64>,
+}
+
 /// Everything the benchmark measured.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
@@ -127,6 +142,15 @@ pub struct BenchReport {
     pub steady_bytes_per_voxel_species: Option<f64>,
     /// Stage times of the warm solve.
     pub steady_warm_stages: Option<super::StageTimes>,
+    /// Rebuilding the coarse operators after the bone geometry changed, ms (once per
+    /// remodeling step, inside the next solve).
+    pub steady_geometry_refresh_ms: Option<f64>,
+    /// Per species: cycles and residual histories.
+    pub steady_species: Vec<SpeciesCycles>,
+    /// A further day's change solved to a relative residual of 1e-3 instead, ms.
+    pub steady_warm_1e3_ms: Option<f64>,
+    /// V-cycles of that solve.
+    pub steady_warm_1e3_cycles: Option<usize>,
 }
 
 /// A deterministic stream of numbers in [0, 1) (SplitMix64).
@@ -298,6 +322,10 @@ pub fn run(o: &BenchOptions) -> Result<BenchReport, FieldError> {
         steady_warm_in_implicit_steps: None,
         steady_bytes_per_voxel_species: None,
         steady_warm_stages: None,
+        steady_geometry_refresh_ms: None,
+        steady_species: Vec::new(),
+        steady_warm_1e3_ms: None,
+        steady_warm_1e3_cycles: None,
     };
     drop(fields);
     if o.steady {
@@ -324,6 +352,21 @@ impl Cells {
         }
         Ok(())
     }
+}
+
+/// A typical day: 5% of cells move one voxel, 1% are replaced, rates drift 0.5%.
+fn day(cells: &mut Cells, rng: &mut Mix, n: usize) {
+    for c in cells.at.iter_mut() {
+        let u = rng.next();
+        if u < 0.05 {
+            let axis = rng.below(3);
+            let step = if rng.next() < 0.5 { n - 1 } else { 1 };
+            c[axis] = (c[axis] + step) % n;
+        } else if u < 0.06 {
+            *c = [rng.below(n), rng.below(n), rng.below(n)];
+        }
+    }
+    cells.rate *= 1.005;
 }
 
 fn steady(o: &BenchOptions, report: &mut BenchReport) -> Result<(), FieldError> {
@@ -357,29 +400,7 @@ fn steady(o: &BenchOptions, report: &mut BenchReport) -> Result<(), FieldError> 
     let cold = f.solve_steady()?;
     report.steady_cold_ms = Some(start.elapsed().as_secs_f64() * 1e3);
     report.steady_cold_cycles = Some(cold.max_cycles());
-    if std::env::var_os("FIELDS_BENCH_HISTORY").is_some() {
-        for (sp, sv) in &cold.species {
-            eprintln!(
-                "cold {sp}: {:?}",
-                sv.history
-                    .iter()
-                    .map(|h| format!("{h:.1e}"))
-                    .collect::<Vec<_>>()
-            );
-        }
-    }
-    // A typical day: 5% of cells move one voxel, 1% are replaced, rates drift 0.5%.
-    for c in cells.at.iter_mut() {
-        let u = rng.next();
-        if u < 0.05 {
-            let axis = rng.below(3);
-            let step = if rng.next() < 0.5 { n - 1 } else { 1 };
-            c[axis] = (c[axis] + step) % n;
-        } else if u < 0.06 {
-            *c = [rng.below(n), rng.below(n), rng.below(n)];
-        }
-    }
-    cells.rate *= 1.005;
+    day(&mut cells, &mut rng, n);
     cells.write(&mut f, 1e-3 * 1.005)?;
     let mut initial = 0.0f64;
     for p in f.species().to_vec() {
@@ -391,8 +412,37 @@ fn steady(o: &BenchOptions, report: &mut BenchReport) -> Result<(), FieldError> 
     let warm_ms = start.elapsed().as_secs_f64() * 1e3;
     report.steady_warm_ms = Some(warm_ms);
     report.steady_warm_cycles = Some(warm.max_cycles());
+    report.steady_species = cold
+        .species
+        .iter()
+        .zip(&warm.species)
+        .map(|((sp, c), (_, w))| SpeciesCycles {
+            species: sp.key().to_string(),
+            cold_cycles: c.cycles,
+            warm_cycles: w.cycles,
+            cold_history: c.history.clone(),
+            warm_history: w.history.clone(),
+        })
+        .collect();
     report.steady_warm_stages = Some(warm.times);
     report.steady_warm_in_implicit_steps = report.implicit_step_ms_2t.map(|i| warm_ms / i);
+    // Another day, solved to 1e-3 (cells read their signals to about 0.1%).
+    day(&mut cells, &mut rng, n);
+    cells.write(&mut f, 1e-3 * 1.005 * 1.005)?;
+    f.set_settings(SolverSettings {
+        steady_tolerance: 1e-3,
+        ..settings
+    });
+    let start = Instant::now();
+    let loose = f.solve_steady()?;
+    report.steady_warm_1e3_ms = Some(start.elapsed().as_secs_f64() * 1e3);
+    report.steady_warm_1e3_cycles = Some(loose.max_cycles());
+    f.set_settings(settings);
+    // Remodeling changed the geometry: the next solve rebuilds the coarse operators.
+    let phi = f.geometry().marrow_fraction.clone();
+    f.set_marrow_fraction(phi)?;
+    let again = f.solve_steady()?;
+    report.steady_geometry_refresh_ms = Some(again.times.refresh_ms);
     report.steady_bytes_per_voxel_species =
         Some(f.steady_bytes() as f64 / (g.dims.len() * f.species().len()) as f64);
     if !(cold.converged() && warm.converged()) {
@@ -487,6 +537,34 @@ impl BenchReport {
                         "  warm solve stages: fine smoothing {:.1} ms, fine residual {:.1} ms, coarse levels {:.1} ms, prolongation {:.1} ms, isolated regions {:.1} ms, set-up {:.1} ms",
                         t.fine_smoothing_ms, t.fine_residual_ms, t.coarse_ms, t.prolongation_ms, t.deflation_ms, t.setup_ms
                     ),
+                );
+            }
+            for sc in &self.steady_species {
+                line(
+                    &mut s,
+                    format!(
+                        "  {:<6} cycles cold {:>2}, warm {:>2}; cold residuals {}",
+                        sc.species,
+                        sc.cold_cycles,
+                        sc.warm_cycles,
+                        sc.cold_history
+                            .iter()
+                            .map(|h| format!("{h:.0e}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                );
+            }
+            if let (Some(ms), Some(c)) = (self.steady_warm_1e3_ms, self.steady_warm_1e3_cycles) {
+                line(
+                    &mut s,
+                    format!("  warm to 1e-3 instead (another day): {ms:.1} ms, {c} V-cycles"),
+                );
+            }
+            if let Some(r) = self.steady_geometry_refresh_ms {
+                line(
+                    &mut s,
+                    format!("  coarse-operator refresh after a geometry change {r:.1} ms"),
                 );
             }
             if let Some(b) = self.steady_bytes_per_voxel_species {

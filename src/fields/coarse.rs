@@ -277,6 +277,12 @@ pub(crate) struct LevelSpecies {
     pub a_ghost: f64,
 }
 
+/// The diagonal of every cell of one species on a coarse level (computed when the
+/// coarse operators are built: it depends only on geometry, uptake and the species).
+pub(crate) fn diagonal(op: &FaceOperator, sp: &LevelSpecies, k: Option<&[f32]>) -> Vec<f64> {
+    (0..op.dims.len()).map(|i| diag(op, sp, k, i)).collect()
+}
+
 /// Diagonal of cell `i`.
 #[inline]
 fn diag(op: &FaceOperator, sp: &LevelSpecies, k: Option<&[f32]>, i: usize) -> f64 {
@@ -349,7 +355,7 @@ fn flux_row(f: &RowFaces<'_>, row: &[f64], nbr: [&[f64]; 4], out: &mut [f64]) {
 pub(crate) fn residual_row(
     op: &FaceOperator,
     sp: &LevelSpecies,
-    k: Option<&[f32]>,
+    diagonal: &[f64],
     x: &[f64],
     b: &[f64],
     y: usize,
@@ -380,7 +386,7 @@ pub(crate) fn residual_row(
     flux_row(&f, row, nbr, out);
     for xi in 0..nx {
         let i = i0 + xi;
-        out[xi] = b[i] + sp.sigma * out[xi] - diag(op, sp, k, i) * row[xi];
+        out[xi] = b[i] + sp.sigma * out[xi] - diagonal[i] * row[xi];
     }
 }
 
@@ -391,7 +397,7 @@ pub(crate) fn residual_row(
 pub(crate) fn smooth(
     op: &FaceOperator,
     sp: &LevelSpecies,
-    k: Option<&[f32]>,
+    inv_diag: &[f64],
     x: &mut [f64],
     b: &[f64],
     iterations: usize,
@@ -408,8 +414,6 @@ pub(crate) fn smooth(
     };
     let bounds: Vec<(usize, usize)> = (0..n).map(|t| (t * d.nz / n, (t + 1) * d.nz / n)).collect();
     let zeros = vec![0.0f64; nx];
-    // Reciprocal diagonals, once per call.
-    let inv_diag: Vec<f64> = (0..d.len()).map(|i| 1.0 / diag(op, sp, k, i)).collect();
     let mut halos: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); n];
     for _ in 0..iterations {
         for colour in colours {

@@ -17,13 +17,15 @@
 //! 2e5 for OPG on 20 um cells. The solver keeps its f64 solution between solves as
 //! the warm start; the f32 fields are rounded copies.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DVector;
 use rayon::prelude::*;
 
 use crate::grid::Dims;
 
 use super::coarse::{self, average_cells, FaceOperator, Fine, LevelSpecies};
+use super::finest::{self, Finest};
 use super::operator::capacity;
+use super::regions;
 use super::sweep::{self, Coeffs, Scratch, SpeciesInput};
 
 /// Largest extent of the coarsest level along any axis.
@@ -32,7 +34,7 @@ pub const COARSEST_AXIS: usize = 4;
 /// Isolated marrow regions up to this many cells get no coarse correction: coarse
 /// cells straddle their walls, so a coarse correction would only carry the outside's
 /// error into them; smoothing and the exact constant-mode correction
-/// ([`Multigrid::deflate`]) converge them. Larger isolated regions keep the coarse
+/// (the multigrid's deflation step) converge them. Larger isolated regions keep the coarse
 /// correction for their smooth modes.
 pub const SMALL_REGION_CELLS: usize = 4096;
 
@@ -60,12 +62,23 @@ struct Level {
     x: Vec<Vec<f64>>,
     /// Right-hand side per species, pM/s.
     b: Vec<Vec<f64>>,
+    /// Diagonal per species (coarse levels).
+    diag: Vec<Vec<f64>>,
+    /// Reciprocal diagonal per species (coarse levels).
+    inv_diag: Vec<Vec<f64>>,
 }
 
 impl Level {
     fn bytes(&self) -> usize {
         let k: usize = self.k.iter().flatten().map(|v| v.capacity() * 4).sum();
-        let xb: usize = self.x.iter().chain(&self.b).map(|v| v.capacity() * 8).sum();
+        let xb: usize = self
+            .x
+            .iter()
+            .chain(&self.b)
+            .chain(&self.diag)
+            .chain(&self.inv_diag)
+            .map(|v| v.capacity() * 8)
+            .sum();
         self.op.as_ref().map_or(0, FaceOperator::bytes) + k + xb
     }
 }
@@ -99,6 +112,8 @@ pub struct StageTimes {
     pub deflation_ms: f64,
     /// Right-hand side set-up.
     pub setup_ms: f64,
+    /// Coarse operators rebuilt after a geometry or uptake change.
+    pub refresh_ms: f64,
 }
 
 /// The hierarchy and its solutions.
@@ -157,6 +172,8 @@ impl Multigrid {
                 k: vec![None; ns],
                 x: vec![vec![0.0; d.len()]; ns],
                 b: vec![vec![0.0; d.len()]; ns],
+                diag: vec![Vec::new(); ns],
+                inv_diag: vec![Vec::new(); ns],
             })
             .collect();
         let mut mg = Self {
@@ -226,7 +243,17 @@ impl Multigrid {
                 });
             }
         }
-        self.isolated = isolated_regions(self.levels[0].dims, &self.a);
+        for l in 1..self.levels.len() {
+            for s in 0..ns {
+                let sp = self.level_species(l, s);
+                let lv = &mut self.levels[l];
+                let op = lv.op.as_ref().expect("coarse levels have face operators");
+                let d = coarse::diagonal(op, &sp, lv.k[s].as_deref());
+                lv.inv_diag[s] = d.iter().map(|v| 1.0 / v).collect();
+                lv.diag[s] = d;
+            }
+        }
+        self.isolated = regions::isolated_regions(self.levels[0].dims, &self.a);
         let small: Vec<&Vec<u32>> = self
             .isolated
             .iter()
@@ -245,7 +272,12 @@ impl Multigrid {
                 let lv = &self.levels[last];
                 let m = match &lv.op {
                     Some(op) => coarse::dense(op, &self.level_species(last, s), lv.k[s].as_deref()),
-                    None => dense_product(lv.dims, &self.a, lv.k[s].as_deref(), &self.species[s]),
+                    None => finest::dense_product(
+                        lv.dims,
+                        &self.a,
+                        lv.k[s].as_deref(),
+                        &self.species[s],
+                    ),
                 };
                 m.cholesky()
             })
@@ -305,7 +337,7 @@ impl Multigrid {
             (0..ns)
                 .map(|s| {
                     if active.contains(&s) {
-                        rhs_norm(&self.levels[0], &self.a, s, &self.species[s])
+                        finest::rhs_norm(&self.finest(s), &self.species[s])
                     } else {
                         0.0
                     }
@@ -392,12 +424,18 @@ impl Multigrid {
                 .par_iter()
                 .map(|cells| {
                     let (mut rsum, mut asum) = (0.0, 0.0);
-                    let mut row = [0.0f64; 1];
+                    let fv = Finest {
+                        dims: d,
+                        a: &self.a,
+                        x: &lv.x[s],
+                        b: &lv.b[s],
+                        k,
+                    };
                     for &i in cells {
                         let i = i as usize;
                         let (x, y, z) = d.coords(i);
-                        rsum += residual_cell(d, &self.a, lv, s, &sp, sigma, x, y, z, &mut row);
-                        let faces = boundary_faces(d, x, y, z) as f64;
+                        rsum += finest::residual_cell(&fv, &sp, sigma, x, y, z);
+                        let faces = finest::boundary_faces(d, x, y, z) as f64;
                         asum += capacity(self.a[i]) * sp.lambda
                             + k.map_or(0.0, |k| f64::from(k[i]))
                             + sigma * f64::from(self.a[i]) * sp.a_ghost * faces;
@@ -439,6 +477,18 @@ impl Multigrid {
         self.vcycle(l, todo);
     }
 
+    /// Species `s` on the finest level.
+    fn finest(&self, s: usize) -> Finest<'_> {
+        let lv = &self.levels[0];
+        Finest {
+            dims: lv.dims,
+            a: &self.a,
+            x: &lv.x[s],
+            b: &lv.b[s],
+            k: lv.k[s].as_deref(),
+        }
+    }
+
     fn sigma(&self, l: usize, s: usize) -> f64 {
         self.species[s].sigma * 0.25f64.powi(l as i32)
     }
@@ -449,18 +499,12 @@ impl Multigrid {
         }
         if l > 0 {
             let sps: Vec<LevelSpecies> = todo.iter().map(|&s| self.level_species(l, s)).collect();
-            let Level { op, k, x, b, .. } = &mut self.levels[l];
+            let Level {
+                op, x, b, inv_diag, ..
+            } = &mut self.levels[l];
             let op = op.as_ref().expect("coarse levels have face operators");
             for (&s, sp) in todo.iter().zip(&sps) {
-                coarse::smooth(
-                    op,
-                    sp,
-                    k[s].as_deref(),
-                    &mut x[s],
-                    &b[s],
-                    iterations,
-                    colours,
-                );
+                coarse::smooth(op, sp, &inv_diag[s], &mut x[s], &b[s], iterations, colours);
             }
             return;
         }
@@ -559,11 +603,14 @@ impl Multigrid {
                     for y in 0..fd.ny {
                         for (t, &s) in todo.iter().enumerate() {
                             match &f.op {
-                                None => residual_row_product(
-                                    fd,
-                                    a,
-                                    f,
-                                    s,
+                                None => finest::residual_row(
+                                    &Finest {
+                                        dims: fd,
+                                        a,
+                                        x: &f.x[s],
+                                        b: &f.b[s],
+                                        k: f.k[s].as_deref(),
+                                    },
                                     &species[t],
                                     sps[t].sigma,
                                     y,
@@ -572,23 +619,16 @@ impl Multigrid {
                                     &mut scratch,
                                 ),
                                 Some(op) => coarse::residual_row(
-                                    op,
-                                    &sps[t],
-                                    f.k[s].as_deref(),
-                                    &f.x[s],
-                                    &f.b[s],
-                                    y,
-                                    z,
-                                    &zeros,
+                                    op, &sps[t], &f.diag[s], &f.x[s], &f.b[s], y, z, &zeros,
                                     &mut row,
                                 ),
                             }
-                            rr[t] += sum_squares(&row);
+                            rr[t] += finest::sum_squares(&row);
                             if has_coarse {
                                 let cy = y / 2;
                                 let dst = &mut planes[t][cy * cd.nx..(cy + 1) * cd.nx];
                                 let skip = excluded.map(|m| &m[fd.index(0, y, z)..][..fd.nx]);
-                                restrict_row(&row, skip, dst);
+                                finest::restrict_row(&row, skip, dst);
                             }
                         }
                     }
@@ -725,305 +765,4 @@ impl Multigrid {
             }
         }
     }
-}
-
-/// Number of the cell's faces on the domain boundary.
-fn boundary_faces(d: Dims, x: usize, y: usize, z: usize) -> usize {
-    usize::from(x == 0)
-        + usize::from(x + 1 == d.nx)
-        + usize::from(y == 0)
-        + usize::from(y + 1 == d.ny)
-        + usize::from(z == 0)
-        + usize::from(z + 1 == d.nz)
-}
-
-/// Residual of one cell of the finest level.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a row kernel takes the level's arrays and the row's coordinates"
-)]
-fn residual_cell(
-    d: Dims,
-    a: &[f32],
-    lv: &Level,
-    s: usize,
-    sp: &MgSpecies,
-    sigma: f64,
-    x: usize,
-    y: usize,
-    z: usize,
-    _scratch: &mut [f64; 1],
-) -> f64 {
-    let i = d.index(x, y, z);
-    let v = &lv.x[s];
-    let (mut sum, mut asum) = (0.0, 0.0);
-    let nbrs = [
-        (x > 0).then(|| i - 1),
-        (x + 1 < d.nx).then(|| i + 1),
-        (y > 0).then(|| i - d.nx),
-        (y + 1 < d.ny).then(|| i + d.nx),
-        (z > 0).then(|| i - d.plane()),
-        (z + 1 < d.nz).then(|| i + d.plane()),
-    ];
-    for j in nbrs {
-        match j {
-            Some(j) => {
-                let aj = f64::from(a[j]);
-                sum += aj * v[j];
-                asum += aj;
-            }
-            None => {
-                sum += sp.a_ghost * sp.c_b;
-                asum += sp.a_ghost;
-            }
-        }
-    }
-    let ai = f64::from(a[i]);
-    let k = lv.k[s].as_deref().map_or(0.0, |k| f64::from(k[i]));
-    let diag = capacity(a[i]) * sp.lambda + k + sigma * ai * asum;
-    lv.b[s][i] + sigma * ai * sum - diag * v[i]
-}
-
-/// The cells of each connected region of conducting cells (`a > 0`, linked through
-/// faces with `a_i a_j > 0`), every region but the largest; union-find, O(cells).
-fn isolated_regions(d: Dims, a: &[f32]) -> Vec<Vec<u32>> {
-    let n = d.len();
-    let mut parent: Vec<u32> = (0..n as u32).collect();
-    fn find(p: &mut [u32], mut i: u32) -> u32 {
-        while p[i as usize] != i {
-            let g = p[p[i as usize] as usize];
-            p[i as usize] = g;
-            i = g;
-        }
-        i
-    }
-    let union = |p: &mut Vec<u32>, i: usize, j: usize| {
-        let (ri, rj) = (find(p, i as u32), find(p, j as u32));
-        if ri != rj {
-            let (lo, hi) = (ri.min(rj), ri.max(rj));
-            p[hi as usize] = lo;
-        }
-    };
-    for z in 0..d.nz {
-        for y in 0..d.ny {
-            for x in 0..d.nx {
-                let i = d.index(x, y, z);
-                if a[i] <= 0.0 {
-                    continue;
-                }
-                if x + 1 < d.nx && a[i + 1] > 0.0 {
-                    union(&mut parent, i, i + 1);
-                }
-                if y + 1 < d.ny && a[i + d.nx] > 0.0 {
-                    union(&mut parent, i, i + d.nx);
-                }
-                if z + 1 < d.nz && a[i + d.plane()] > 0.0 {
-                    union(&mut parent, i, i + d.plane());
-                }
-            }
-        }
-    }
-    let mut regions: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
-    for i in 0..n {
-        if a[i] > 0.0 {
-            let r = find(&mut parent, i as u32);
-            regions.entry(r).or_default().push(i as u32);
-        }
-    }
-    let mut list: Vec<Vec<u32>> = regions.into_values().collect();
-    // Keep all but the largest (the first of equal sizes, by lowest cell).
-    if let Some(big) = (0..list.len()).max_by_key(|&r| (list[r].len(), std::cmp::Reverse(r))) {
-        list.swap_remove(big);
-    }
-    list
-}
-
-/// `||S + boundary terms||` of species `s` on the finest level: the norm of the
-/// residual of the zero field.
-fn rhs_norm(level: &Level, a: &[f32], s: usize, sp: &MgSpecies) -> f64 {
-    let d = level.dims;
-    let u_g = sp.a_ghost * sp.c_b;
-    let sums: Vec<f64> = (0..d.nz)
-        .into_par_iter()
-        .map(|z| {
-            let mut acc = 0.0;
-            for y in 0..d.ny {
-                for x in 0..d.nx {
-                    let i = d.index(x, y, z);
-                    let faces = usize::from(x == 0)
-                        + usize::from(x + 1 == d.nx)
-                        + usize::from(y == 0)
-                        + usize::from(y + 1 == d.ny)
-                        + usize::from(z == 0)
-                        + usize::from(z + 1 == d.nz);
-                    let v = level.b[s][i] + sp.sigma * f64::from(a[i]) * faces as f64 * u_g;
-                    acc += v * v;
-                }
-            }
-            acc
-        })
-        .collect();
-    sums.iter().sum::<f64>().sqrt()
-}
-
-/// Residual `b - A x` of row `y` of plane `z` of species `s` on the finest level
-/// (product-rule faces, fixed face values included) into `out`; `asum` is scratch of
-/// the row's length.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a row kernel takes the level's arrays and the row's coordinates"
-)]
-fn residual_row_product(
-    d: Dims,
-    a: &[f32],
-    lv: &Level,
-    s: usize,
-    sp: &MgSpecies,
-    sigma: f64,
-    y: usize,
-    z: usize,
-    out: &mut [f64],
-    asum: &mut [f64],
-) {
-    let nx = d.nx;
-    let x = &lv.x[s];
-    let i0 = d.index(0, y, z);
-    let (ag, ug) = (sp.a_ghost, sp.a_ghost * sp.c_b);
-    let out = &mut out[..nx];
-    let asum = &mut asum[..nx];
-    out.fill(0.0);
-    asum.fill(0.0);
-    for (dy, dz) in [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)] {
-        let yy = y as isize + dy;
-        let zz = z as isize + dz;
-        if yy >= 0 && zz >= 0 && (yy as usize) < d.ny && (zz as usize) < d.nz {
-            let j = d.index(0, yy as usize, zz as usize);
-            let (ar, xr) = (&a[j..j + nx], &x[j..j + nx]);
-            for i in 0..nx {
-                let aj = f64::from(ar[i]);
-                out[i] += aj * xr[i];
-                asum[i] += aj;
-            }
-        } else {
-            for i in 0..nx {
-                out[i] += ug;
-                asum[i] += ag;
-            }
-        }
-    }
-    let ar = &a[i0..i0 + nx];
-    let xr = &x[i0..i0 + nx];
-    if nx == 1 {
-        out[0] += 2.0 * ug;
-        asum[0] += 2.0 * ag;
-    } else {
-        out[0] += ug + f64::from(ar[1]) * xr[1];
-        asum[0] += ag + f64::from(ar[1]);
-        out[nx - 1] += f64::from(ar[nx - 2]) * xr[nx - 2] + ug;
-        asum[nx - 1] += f64::from(ar[nx - 2]) + ag;
-        let (lo_a, hi_a) = (&ar[..nx - 2], &ar[2..]);
-        let (lo_x, hi_x) = (&xr[..nx - 2], &xr[2..]);
-        let (mid_o, mid_s) = (&mut out[1..nx - 1], &mut asum[1..nx - 1]);
-        for i in 0..nx - 2 {
-            let (l, h) = (f64::from(lo_a[i]), f64::from(hi_a[i]));
-            mid_o[i] += l * lo_x[i] + h * hi_x[i];
-            mid_s[i] += l + h;
-        }
-    }
-    let b = &lv.b[s][i0..i0 + nx];
-    let lambda = sp.lambda;
-    match lv.k[s].as_deref() {
-        Some(k) => {
-            let k = &k[i0..i0 + nx];
-            for i in 0..nx {
-                let ai = f64::from(ar[i]);
-                let diag = capacity(ar[i]) * lambda + f64::from(k[i]) + sigma * ai * asum[i];
-                out[i] = b[i] + sigma * ai * out[i] - diag * xr[i];
-            }
-        }
-        None => {
-            for i in 0..nx {
-                let ai = f64::from(ar[i]);
-                let diag = capacity(ar[i]) * lambda + sigma * ai * asum[i];
-                out[i] = b[i] + sigma * ai * out[i] - diag * xr[i];
-            }
-        }
-    }
-}
-
-/// Adds the children's sum over the nominal 8 of one fine row to a coarse row:
-/// a residual per nominal volume of the fine level becomes one per nominal volume of
-/// the coarse level. Cells in `skip` (small isolated regions) are left out.
-fn restrict_row(row: &[f64], skip: Option<&[bool]>, dst: &mut [f64]) {
-    let pairs = row.len() / 2;
-    match skip {
-        None => {
-            let dst = &mut dst[..pairs];
-            for (j, p) in row.chunks_exact(2).enumerate() {
-                dst[j] += 0.125 * (p[0] + p[1]);
-            }
-        }
-        Some(m) => {
-            for j in 0..pairs {
-                let l = if m[2 * j] { 0.0 } else { row[2 * j] };
-                let h = if m[2 * j + 1] { 0.0 } else { row[2 * j + 1] };
-                dst[j] += 0.125 * (l + h);
-            }
-        }
-    }
-    if row.len() % 2 == 1 && !skip.is_some_and(|m| m[row.len() - 1]) {
-        dst[pairs] += 0.125 * row[row.len() - 1];
-    }
-}
-
-/// Sum of squares with four running sums (a fixed order: deterministic, and not one
-/// long chain of dependent additions). Plain multiply and add: outside the dispatched
-/// kernels `mul_add` would be a library call per element.
-fn sum_squares(v: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let mut chunks = v.chunks_exact(4);
-    for c in &mut chunks {
-        for k in 0..4 {
-            acc[k] += c[k] * c[k];
-        }
-    }
-    let tail: f64 = chunks.remainder().iter().map(|v| v * v).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-/// The dense operator of one species on a finest level small enough to be the
-/// coarsest.
-fn dense_product(d: Dims, a: &[f32], k: Option<&[f32]>, sp: &MgSpecies) -> DMatrix<f64> {
-    let n = d.len();
-    let mut m = DMatrix::<f64>::zeros(n, n);
-    for z in 0..d.nz {
-        for y in 0..d.ny {
-            for x in 0..d.nx {
-                let i = d.index(x, y, z);
-                let ai = f64::from(a[i]);
-                let ki = k.map_or(0.0, |k| f64::from(k[i]));
-                let mut diag = capacity(a[i]) * sp.lambda + ki;
-                let nbrs = [
-                    (x > 0).then(|| i - 1),
-                    (x + 1 < d.nx).then(|| i + 1),
-                    (y > 0).then(|| i - d.nx),
-                    (y + 1 < d.ny).then(|| i + d.nx),
-                    (z > 0).then(|| i - d.plane()),
-                    (z + 1 < d.nz).then(|| i + d.plane()),
-                ];
-                for j in nbrs {
-                    match j {
-                        Some(j) => {
-                            let w = sp.sigma * ai * f64::from(a[j]);
-                            diag += w;
-                            m[(i, j)] -= w;
-                        }
-                        None => diag += sp.sigma * ai * sp.a_ghost,
-                    }
-                }
-                m[(i, i)] += diag;
-            }
-        }
-    }
-    m
 }

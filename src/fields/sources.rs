@@ -51,8 +51,8 @@ impl Fields {
         }
         for k in self.uptake.iter_mut().flatten() {
             k.fill(0.0);
+            self.uptake_changed = true;
         }
-        self.uptake_changed = true;
     }
 
     /// A cell at `at` secretes `species` at `molecules_per_s`.

@@ -93,11 +93,14 @@ impl Fields {
         }
         let mg = self.steady.as_mut().expect("built above");
         mg.set_face_values(&species);
+        let mut refresh_ms = 0.0;
         if self.geometry_changed || self.uptake_changed {
+            let start = std::time::Instant::now();
             let uptake: Vec<Option<&[f32]>> = self.uptake.iter().map(|k| k.as_deref()).collect();
             mg.set_coefficients(&self.geometry.conductance, &uptake);
             self.geometry_changed = false;
             self.uptake_changed = false;
+            refresh_ms = start.elapsed().as_secs_f64() * 1e3;
         }
         let mut active = Vec::new();
         for &s in which {
@@ -135,7 +138,10 @@ impl Fields {
                 .map(|&s| (self.params[s].species, solves[s].clone()))
                 .collect(),
             warm,
-            times: mg.times,
+            times: StageTimes {
+                refresh_ms,
+                ..mg.times
+            },
         })
     }
 

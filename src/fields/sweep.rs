@@ -24,8 +24,9 @@
 //! that the cells of one colour are contiguous and a half-sweep computes only the cells
 //! it updates), half-sweep `h` runs one plane behind half-sweep `h - 1`, and a plane
 //! leaves (write-back, `c = u / a`) after its last half-sweep. Every field is read once
-//! and written once per call; the window (12 bytes per cell of a plane in f32, `2n + 2`
-//! planes) stays in the core's L2 cache.
+//! and written once per call; the window holds 12 bytes per cell of a plane in f32 for
+//! `2n + 2` planes (1.3 MB for 100 x 100 planes and 4 iterations: an L2 cache on
+//! cores with 2 MB of it, the L3 cache on the 1 MB-L2 cores this was measured on).
 //!
 //! **Determinism.** Neighbouring slabs overlap by `2n` halo planes whose old values are
 //! copied before the pass and recomputed redundantly (the valid region shrinks by one

@@ -51,14 +51,8 @@ impl From<ImportError> for BuildError {
 pub fn build(config: &LatticeConfig, seed: u64) -> Result<Built, BuildError> {
     match &config.source {
         LatticeSource::Synthetic(s) => {
-            let shape = config
-                .shape_voxels
-                .expect("validated synthetic lattices have a shape");
-            let voxel_um = config
-                .voxel_um
-                .expect("validated synthetic lattices have a voxel size");
-            let (spec, preset) =
-                synthetic_spec(s, Dims::new(shape[0], shape[1], shape[2]), voxel_um, seed)?;
+            let (spec, preset) = synthetic_spec(config, s, seed)?;
+            let voxel_um = spec.voxel_um;
             let lattice = synthetic::generate(&spec)?;
             let name = preset.map_or("custom".to_string(), |p| p.name().to_string());
             let description = format!(
@@ -119,13 +113,7 @@ pub fn build(config: &LatticeConfig, seed: u64) -> Result<Built, BuildError> {
 /// generator's own rules (a domain at least one node spacing wide, for example).
 pub fn check(config: &LatticeConfig, seed: u64) -> Result<(), BuildError> {
     if let LatticeSource::Synthetic(s) = &config.source {
-        let shape = config
-            .shape_voxels
-            .expect("validated synthetic lattices have a shape");
-        let voxel_um = config
-            .voxel_um
-            .expect("validated synthetic lattices have a voxel size");
-        let (spec, _) = synthetic_spec(s, Dims::new(shape[0], shape[1], shape[2]), voxel_um, seed)?;
+        let (spec, _) = synthetic_spec(config, s, seed)?;
         spec.validate()?;
     }
     Ok(())
@@ -133,11 +121,17 @@ pub fn check(config: &LatticeConfig, seed: u64) -> Result<(), BuildError> {
 
 /// The generator settings: the preset's, with every key the config gives on top.
 fn synthetic_spec(
+    config: &LatticeConfig,
     s: &SyntheticConfig,
-    dims: Dims,
-    voxel_um: f64,
     seed: u64,
 ) -> Result<(SyntheticSpec, Option<Preset>), SyntheticError> {
+    let shape = config
+        .shape_voxels
+        .expect("validated synthetic lattices have a shape");
+    let voxel_um = config
+        .voxel_um
+        .expect("validated synthetic lattices have a voxel size");
+    let dims = Dims::new(shape[0], shape[1], shape[2]);
     let preset = s
         .preset
         .as_deref()

@@ -126,8 +126,8 @@ impl Scratch {
         Self {
             f: vec![0; n],
             g: vec![0; n],
-            v: Vec::with_capacity(n),
-            z: Vec::with_capacity(n),
+            v: vec![0; n],
+            z: vec![0; n + 1],
         }
     }
 }
@@ -172,53 +172,61 @@ fn sat_square(d: u64) -> u32 {
 
 /// One separable pass: `g[p] = min_q f[q] + (p - q)^2`, skipping `UNBOUNDED` samples.
 ///
-/// `v` holds the apices of the parabolas on the lower envelope and `z[k]` the floored
-/// abscissa after which parabola `v[k]` beats `v[k - 1]` (valid for integer `p` in
-/// `(z[k], z[k + 1]]`).
-fn lower_envelope(f: &[u32], g: &mut [u32], v: &mut Vec<usize>, z: &mut Vec<i64>) {
-    v.clear();
-    z.clear();
+/// `v[..=k]` holds the apices of the parabolas on the lower envelope and `z[j]` the
+/// floored abscissa after which parabola `v[j]` beats `v[j - 1]`, so `v[j]` is lowest
+/// for integer `p` in `(z[j], z[j + 1]]`; `z[k + 1]` is a `+∞` sentinel. `v` needs
+/// `f.len()` entries and `z` one more.
+fn lower_envelope(f: &[u32], g: &mut [u32], v: &mut [usize], z: &mut [i64]) {
+    let n = f.len();
     let height = |q: usize| i64::from(f[q]) + (q as i64) * (q as i64);
-    for q in 0..f.len() {
+    let Some(first) = f.iter().position(|&x| x != UNBOUNDED) else {
+        g.fill(UNBOUNDED);
+        return;
+    };
+    let mut k = 0;
+    v[0] = first;
+    z[0] = i64::MIN;
+    z[1] = i64::MAX;
+    for q in first + 1..n {
         if f[q] == UNBOUNDED {
             continue;
         }
         let hq = height(q);
-        loop {
-            match v.last() {
-                None => {
-                    v.push(q);
-                    z.push(i64::MIN);
-                    break;
-                }
-                Some(&p) => {
-                    let s = (hq - height(p)).div_euclid(2 * (q - p) as i64);
-                    if s <= *z.last().unwrap_or(&i64::MIN) {
-                        v.pop();
-                        z.pop();
-                    } else {
-                        v.push(q);
-                        z.push(s);
-                        break;
-                    }
-                }
-            }
+        let mut s = floor_div(hq - height(v[k]), 2 * (q - v[k]) as i64);
+        // z[0] is -∞, so the loop stops at k = 0 at the latest.
+        while s <= z[k] {
+            k -= 1;
+            s = floor_div(hq - height(v[k]), 2 * (q - v[k]) as i64);
         }
-    }
-    if v.is_empty() {
-        g.fill(UNBOUNDED);
-        return;
+        k += 1;
+        v[k] = q;
+        z[k] = s;
+        z[k + 1] = i64::MAX;
     }
     let mut k = 0;
-    for p in 0..g.len() {
-        while k + 1 < v.len() && z[k + 1] < p as i64 {
+    for (p, out) in g.iter_mut().enumerate() {
+        while z[k + 1] < p as i64 {
             k += 1;
         }
         let q = v[k];
         let dp = p.abs_diff(q) as u64;
         let val = u64::from(f[q]) + dp * dp;
-        g[p] = val.min(u64::from(UNBOUNDED - 1)) as u32;
+        *out = val.min(u64::from(UNBOUNDED - 1)) as u32;
     }
+}
+
+/// `floor(num / den)` for `den > 0`, through one floating-point division.
+///
+/// Exact while `|num| < 2^52`: a true quotient that is not an integer lies at least
+/// `1/den` from the next integer, far more than the rounding error of the division, so
+/// flooring the rounded quotient gives the true floor. Squared distances here stay
+/// below `2^34`, and `den <= 2n`.
+#[inline]
+fn floor_div(num: i64, den: i64) -> i64 {
+    // `f64::floor` is a library call on baseline x86-64; truncate and correct instead.
+    let q = num as f64 / den as f64;
+    let t = q as i64;
+    t - i64::from((t as f64) > q)
 }
 
 #[cfg(test)]
@@ -274,6 +282,18 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn floor_div_is_exact() {
+        for num in -3000i64..3000 {
+            for den in 1i64..60 {
+                assert_eq!(floor_div(num, den), num.div_euclid(den), "{num}/{den}");
+            }
+        }
+        let big = (1i64 << 40) + 7;
+        assert_eq!(floor_div(big, 1000), big.div_euclid(1000));
+        assert_eq!(floor_div(-big, 999), (-big).div_euclid(999));
     }
 
     #[test]

@@ -56,6 +56,10 @@ pub struct Metrics {
 ///
 /// The bone and marrow thickness transforms run concurrently, each parallel inside;
 /// the result does not depend on the number of rayon threads.
+///
+/// # Panics
+/// If `mask.data.len()` differs from `mask.dims.len()`, or the volume has more than
+/// `u32::MAX` voxels.
 pub fn measure(mask: &BoneMask) -> Metrics {
     let total = mask.dims.len();
     let bone = mask.bone_voxels();

@@ -7,7 +7,7 @@
 //! | piece | module | source |
 //! |---|---|---|
 //! | exact squared Euclidean distance transform | [`edt`] | Felzenszwalb & Huttenlocher 2012, Theory of Computing 8:415; Meijster et al. 2000 |
-//! | local thickness, Tb.Th, Tb.Sp, thickness histogram | [`thickness`] | Hildebrand & Rüegsegger 1997, J Microsc 185:67 |
+//! | local thickness, Tb.Th, Tb.Sp, thickness histogram | [`thickness`] (with the private `ridge` and `paint`) | Hildebrand & Rüegsegger 1997, J Microsc 185:67 |
 //! | Euler characteristic, connectivity density | [`euler`] | Odgaard & Gundersen 1993, Bone 14:173 |
 //! | 26-connected bone components | [`components`] | — |
 //! | simple-point test, removal classification | [`simple_point`] | Bertrand & Malandain 1994, Pattern Recogn Lett 15:169 |
@@ -19,7 +19,15 @@
 //! * The distance transform, and with it Tb.Th and Tb.Sp, ignore the outside of the
 //!   volume: a voxel's distance is to the nearest voxel of the *other* phase inside the
 //!   volume, as in BoneJ and in porespy/`edt` (`black_border=False`). Structures cut by
-//!   the volume boundary are therefore not thinned by the cut.
+//!   the volume boundary are therefore not thinned by the cut (a trabecula cut
+//!   lengthwise measures like itself mirrored about the boundary). This keeps Tb.Th
+//!   and Tb.Sp within 0.5 % of porespy on the shrew fixture; counting the outside as
+//!   marrow would thin every trabecula that touches the boundary.
+//! * Lengths follow the voxel-centre convention of BoneJ: the sphere radius at a voxel
+//!   is the distance to the centre of the nearest other-phase voxel, so a slab `w`
+//!   voxels thick measures `w` or `w + 1` voxels (see [`thickness`]).
+//! * Degenerate volumes (empty, all bone, all marrow) give the values listed in
+//!   [`metrics`]; nothing is NaN, unbounded sizes are `+∞`.
 //! * The Euler characteristic is that of the bone in an infinite marrow background
 //!   (zero padding), identical to `skimage.measure.euler_number(.., connectivity=3)`;
 //!   the connectivity density uses the Odgaard & Gundersen edge correction instead.
@@ -29,6 +37,8 @@ pub mod components;
 pub mod edt;
 pub mod euler;
 pub mod metrics;
+mod paint;
+mod ridge;
 pub mod simple_point;
 pub mod thickness;
 

@@ -79,11 +79,12 @@ const N6: u32 = (1 << 4) | (1 << 10) | (1 << 12) | (1 << 14) | (1 << 16) | (1 <<
 
 #[inline]
 fn grow_x(s: u32) -> u32 {
-    ((s << 1) & !X0) | ((s >> 1) & !X2)
+    // `& FULL`: bit 26 shifted up must not come back down through a later shift.
+    (((s << 1) & !X0) | ((s >> 1) & !X2)) & FULL
 }
 #[inline]
 fn grow_y(s: u32) -> u32 {
-    ((s << 3) & !Y0) | ((s >> 3) & !Y2)
+    (((s << 3) & !Y0) | ((s >> 3) & !Y2)) & FULL
 }
 #[inline]
 fn grow_z(s: u32) -> u32 {
@@ -319,6 +320,23 @@ mod tests {
         assert_eq!(dilate26(CENTRE), FULL);
         assert_eq!(dilate6(CENTRE), N6 | CENTRE);
         assert_eq!(dilate26(1).count_ones(), 8);
+        // Every single-bit dilation stays inside the cube and is the true neighbourhood.
+        for i in 0..27u32 {
+            let (x, y, z) = (i % 3, (i / 3) % 3, i / 9);
+            let (mut n26, mut n6) = (0u32, 0u32);
+            for j in 0..27u32 {
+                let (a, b, c) = (j % 3, (j / 3) % 3, j / 9);
+                let d = [x.abs_diff(a), y.abs_diff(b), z.abs_diff(c)];
+                if d.iter().all(|&v| v <= 1) {
+                    n26 |= 1 << j;
+                    if d.iter().sum::<u32>() <= 1 {
+                        n6 |= 1 << j;
+                    }
+                }
+            }
+            assert_eq!(dilate26(1 << i), n26, "bit {i}");
+            assert_eq!(dilate6(1 << i), n6, "bit {i}");
+        }
     }
 
     #[test]

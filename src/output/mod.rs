@@ -8,7 +8,8 @@
 //! ```text
 //! /                      attrs: format_version (u32), software ("trabecula"),
 //!                               software_version, git_revision, command,
-//!                               created (ISO 8601 UTC, e.g. 2024-05-01T12:34:56Z)
+//!                               created (ISO 8601 UTC, e.g. 2024-05-01T12:34:56Z),
+//!                               complete (u32 1, once the run has finished)
 //! /config                group; attrs: toml (the validated configuration as TOML
 //!                               text), seed (u64), threads (u32)
 //! /lattice               group; attrs: voxel_um (f64), dims (u64 [nx, ny, nz])
@@ -24,7 +25,11 @@
 //!                               fields (names of the extra fields, if any)
 //!   bone_fraction        float32 [nz, ny, nx]; attrs: units = "1", voxel_um
 //!   <field>              float32 [nz, ny, nx]; attrs: units, voxel_um
+//! /checkpoint            group; what a run needs to resume (reserved)
 //! ```
+//!
+//! Beside the file `X.h5` the writer keeps `X.xdmf`, an XDMF description of the
+//! lattice and the snapshots that ParaView opens directly; see [`xdmf`].
 //!
 //! All strings (attribute values, column lists) are variable-length UTF-8, which
 //! h5py returns as `str`: `f["config"].attrs["toml"]` is the TOML text, ready for
@@ -48,7 +53,8 @@
 //! series and event tables) buffer rows; every flush, snapshot and lattice write is
 //! one atomic commit. A process killed at any moment leaves a file that h5py opens,
 //! holding everything up to the last commit; see [`writer`] for the guarantees, the
-//! measured flush cost and the default flush policy ([`WriteOptions`]).
+//! measured flush cost and the default flush policy ([`WriteOptions`]). A run that
+//! finishes calls [`OutputFile::mark_complete`].
 //!
 //! While a run is writing the file, the writer holds an exclusive advisory lock on
 //! it. [`OutputReader`] takes no lock and can peek at a live file (best effort, see
@@ -59,21 +65,26 @@
 //!
 //! [`OutputReader`] and the free functions ([`read_meta`], [`list_snapshots`],
 //! [`read_snapshot_lattice`], [`read_lattice`], [`read_timeseries`],
-//! [`read_events`]) read everything the writer writes; see [`reader`].
+//! [`read_events`]) read everything the writer writes; see [`reader`]. What a file
+//! holds without its bulk data (datasets and shapes, table sizes, completeness)
+//! comes from the methods in [`inventory`].
 
 mod decode;
 pub mod error;
+pub mod inventory;
 pub mod reader;
 pub mod schema;
 mod session;
 mod snapshot;
 pub mod timeseries;
 pub mod writer;
+pub mod xdmf;
 
 #[cfg(test)]
 mod tests;
 
 pub use error::OutputError;
+pub use inventory::{ColumnInfo, DatasetInfo, TableInfo, VolumeInfo};
 pub use reader::{
     list_snapshots, read_events, read_lattice, read_meta, read_snapshot_lattice, read_timeseries,
     Column, Field, Metric, OutputMeta, OutputReader, SnapshotInfo, TableData,

@@ -164,6 +164,11 @@ impl OutputReader {
         &self.meta
     }
 
+    /// The open file, for the module's other readers.
+    pub(super) fn file(&self) -> &File {
+        &self.file
+    }
+
     /// The initial lattice (`/lattice`).
     pub fn read_lattice(&self) -> Result<Lattice, OutputError> {
         guarded(&self.path, || self.volume_lattice(s::LATTICE))

@@ -27,6 +27,11 @@ pub const ATTR_GIT_REVISION: &str = "git_revision";
 pub const ATTR_CREATED: &str = "created";
 /// Root attribute: the command line that produced the file.
 pub const ATTR_COMMAND: &str = "command";
+/// Root attribute, written last by a run that finished: `1` (u32). Absent while
+/// the run is going and in a file whose run was interrupted.
+pub const ATTR_COMPLETE: &str = "complete";
+/// Value of [`ATTR_COMPLETE`] in a finished file.
+pub const COMPLETE: u32 = 1;
 
 /// Group holding the run configuration as attributes.
 pub const CONFIG: &str = "config";
@@ -57,6 +62,8 @@ pub const TIMESERIES: &str = "timeseries";
 pub const EVENTS: &str = "events";
 /// Group holding one sub-group per snapshot.
 pub const SNAPSHOTS: &str = "snapshots";
+/// Group holding what a run needs to resume.
+pub const CHECKPOINT: &str = "checkpoint";
 
 /// Attribute on every dataset: units of its values (`"1"` when dimensionless).
 pub const ATTR_UNITS: &str = "units";

@@ -72,6 +72,7 @@ use super::session::InjectedFailure;
 use super::session::{lock, open_session, Session};
 use super::snapshot;
 use super::timeseries::{Table, TableBuffer, TableKind};
+use super::xdmf::Sidecar;
 use crate::lattice::Lattice;
 
 /// Provenance and configuration recorded in the root attributes and `/config`.
@@ -139,6 +140,8 @@ impl Default for WriteOptions {
 pub struct OutputFile {
     shared: Arc<Mutex<Session>>,
     path: PathBuf,
+    /// The XDMF description beside the file, rewritten with each volume.
+    sidecar: Sidecar,
 }
 
 impl std::fmt::Debug for OutputFile {
@@ -182,6 +185,7 @@ impl OutputFile {
         let session = Session::new(path.clone(), file, options);
         Ok(Self {
             shared: Arc::new(Mutex::new(session)),
+            sidecar: Sidecar::new(&path),
             path,
         })
     }
@@ -193,7 +197,8 @@ impl OutputFile {
 
     /// Writes the initial lattice to `/lattice` with its morphometry `metrics`
     /// (`(name, value, units)`, one scalar dataset each under `/lattice/metrics`),
-    /// and commits. Allowed once per file.
+    /// commits, and rewrites the [XDMF sidecar](super::xdmf). Allowed once per
+    /// file.
     pub fn write_lattice(
         &mut self,
         lattice: &Lattice,
@@ -210,11 +215,19 @@ impl OutputFile {
         snapshot::check_lattice(&self.path, s::LATTICE, lattice)?;
         snapshot::check_metrics(&self.path, metrics)?;
         let deflate = session.options.deflate_level;
-        session.commit(s::LATTICE, |file| {
+        let committed = session.commit(s::LATTICE, |file| {
             snapshot::stage_lattice(file, lattice, metrics, deflate)
-        })?;
-        session.has_lattice = true;
-        Ok(())
+        });
+        if committed.is_ok() {
+            session.has_lattice = true;
+        }
+        // A commit reported as failed may still have landed (see `Session::recover`).
+        let landed = session.has_lattice;
+        drop(session);
+        if landed {
+            self.sidecar.set_lattice(lattice);
+        }
+        committed
     }
 
     /// Declares the time series table `/timeseries` with its columns as
@@ -259,8 +272,8 @@ impl OutputFile {
 
     /// Writes the snapshot `/snapshots/day_NNNNN` of `lattice` at `day`, with extra
     /// per-voxel `fields` as `(name, values, units)` (x fastest, like the lattice),
-    /// and commits it together with every buffered row. Returns the snapshot's
-    /// name.
+    /// commits it together with every buffered row, and rewrites the
+    /// [XDMF sidecar](super::xdmf). Returns the snapshot's name.
     pub fn write_snapshot(
         &mut self,
         day: u32,
@@ -280,11 +293,30 @@ impl OutputFile {
         snapshot::check_lattice(&self.path, &group, lattice)?;
         snapshot::check_fields(&self.path, &group, lattice, fields)?;
         let deflate = session.options.deflate_level;
-        session.commit(&group, |file| {
+        let committed = session.commit(&group, |file| {
             snapshot::stage_snapshot(file, &group, day, lattice, fields, deflate)
-        })?;
-        session.snapshots.push(name.clone());
-        Ok(name)
+        });
+        if committed.is_ok() {
+            session.snapshots.push(name.clone());
+        }
+        // A commit reported as failed may still have landed (see `Session::recover`).
+        let landed = session.snapshots.contains(&name);
+        drop(session);
+        if landed {
+            let names: Vec<&str> = fields.iter().map(|(n, _, _)| *n).collect();
+            self.sidecar.add_snapshot(&name, day, lattice, &names);
+        }
+        committed.map(|()| name)
+    }
+
+    /// Records that the run finished: sets the root attribute `complete = 1` and
+    /// commits it with every buffered row. Readers report a file without it as
+    /// incomplete ([`OutputReader::is_complete`](super::OutputReader::is_complete)).
+    pub fn mark_complete(&mut self) -> Result<(), OutputError> {
+        lock(&self.shared, &self.path)?.commit("/", |file| {
+            file.root()
+                .set_attr(s::ATTR_COMPLETE, AttrValue::U32(s::COMPLETE))
+        })
     }
 
     /// Commits every buffered row of every table (a no-op when none is buffered).
@@ -307,8 +339,15 @@ impl OutputFile {
 
     /// Flushes buffered rows and closes the file. Table handles report
     /// [`OutputError::Closed`] afterwards.
-    pub fn close(self) -> Result<(), OutputError> {
-        lock(&self.shared, &self.path)?.close()
+    ///
+    /// Also reports a failure to write the XDMF sidecar that no later rewrite
+    /// repaired: such a failure never fails a write of data (the data is in the
+    /// HDF5 file either way), so this is where it surfaces.
+    pub fn close(mut self) -> Result<(), OutputError> {
+        let closed = lock(&self.shared, &self.path)?.close();
+        let sidecar = self.sidecar.take_error();
+        closed?;
+        sidecar.map_or(Ok(()), Err)
     }
 }
 

@@ -52,6 +52,7 @@ use crate::grid::Dims;
 use crate::lattice::Lattice;
 
 mod calibrate;
+pub mod gyroid;
 mod network;
 mod presets;
 mod raster;
