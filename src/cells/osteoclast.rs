@@ -10,7 +10,8 @@
 //!   surface on which its cavity started ([`cavity_layer`]) must not exceed
 //!   `max_pit_depth_um / voxel_um`. How much of the cavity reaches that depth, and
 //!   how wide it grows, depends on how long its team keeps resorbing.
-//! - **Move.** When nothing is left to resorb where it sits, it moves to one of its 26
+//! - **Move.** When nothing is left to resorb where it sits, it moves (up to three times
+//!   a step while its resorption budget lasts) to one of its 26
 //!   neighbours that is marrow with resorbable bone across a face, chosen with weight
 //!   = the amount of such bone times the square of its layer (pits are deepened before
 //!   they spread), doubled inside its own site's cavity (a team works one cavity);
@@ -31,6 +32,10 @@ use crate::grid::BoneMask;
 use crate::lattice::memory::NO_DIRECTION;
 use crate::lattice::VoxelMemory;
 use crate::sim::rng::Purpose;
+
+/// Moves an osteoclast may make in one step while it has resorption budget left (it
+/// resorbs, moves on and resorbs again within the step, as a cell does within a day).
+const MAX_HOPS: usize = 3;
 
 /// Osteoclasts, struct of arrays sorted by id.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -130,23 +135,40 @@ impl Osteoclasts {
             * f64::from(self.nuclei[i])
             * rules.dt_days
             / rules.voxel_um3();
-        if !view.is_bone(p) {
-            // Deepest first: an osteoclast digs its pit to the pit depth, then widens it.
-            let mut targets = resorbable(view, p);
-            targets.sort_by_key(|&(j, layer)| (std::cmp::Reverse(layer), j));
-            for (j, _) in targets {
-                if budget <= 0.0 {
-                    break;
-                }
-                let take = budget.min(f64::from(view.lattice.bone_fraction[j]));
-                if take > 0.0 {
-                    intent.resorb.push((j as u32, take as f32));
-                    budget -= take;
+        let mut at = p;
+        for _ in 0..MAX_HOPS {
+            if !view.is_bone(at) {
+                // Deepest first: an osteoclast digs its pit to the pit depth, then widens it.
+                let mut targets = resorbable(view, at);
+                targets.sort_by_key(|&(j, layer)| (std::cmp::Reverse(layer), j));
+                for (j, _) in targets {
+                    if budget <= 0.0 {
+                        break;
+                    }
+                    let planned: f64 = intent
+                        .resorb
+                        .iter()
+                        .filter(|&&(k, _)| k as usize == j)
+                        .map(|&(_, a)| f64::from(a))
+                        .sum();
+                    let left = f64::from(view.lattice.bone_fraction[j]) - planned;
+                    let take = budget.min(left);
+                    if take > 0.0 {
+                        intent.resorb.push((j as u32, take as f32));
+                        budget -= take;
+                    }
                 }
             }
+            if budget <= 0.0 {
+                break;
+            }
+            match choose_move(view, at, self.site[i], &mut stream) {
+                Some(q) => at = q,
+                None => break,
+            }
         }
-        if budget > 0.0 {
-            intent.move_to = choose_move(view, p, self.site[i], &mut stream).map(|q| q as u32);
+        if at != p {
+            intent.move_to = Some(at as u32);
         }
         intent
     }

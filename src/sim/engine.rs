@@ -59,6 +59,11 @@ pub struct Simulation {
     events: Vec<TopologyEvent>,
 }
 
+/// Osteoblasts recruited to one site this step: the site, `(voxel, programmed life in
+/// days)` per recruit, and whether the site was idle (nothing to recruit to and no
+/// osteoblast at work when the step began).
+type ObRecruits = (u32, Vec<(u32, f32)>, bool);
+
 /// Intents of one step.
 struct Intents {
     oc: Vec<crate::cells::OcIntent>,
@@ -66,8 +71,7 @@ struct Intents {
     tc: Vec<crate::cells::TcIntent>,
     initiations: Vec<(u32, u16)>,
     oc_recruits: Vec<(u32, Vec<(u32, u16)>)>,
-    /// Per site: recruits, and whether it was idle (see [`decide`]).
-    ob_recruits: Vec<(u32, Vec<(u32, f32)>, bool)>,
+    ob_recruits: Vec<ObRecruits>,
 }
 
 impl Simulation {

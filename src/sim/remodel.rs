@@ -8,11 +8,11 @@
 //!
 //! Osteoblasts build only on existing bone, so what resorption severed stays severed:
 //! the voxel whose removal changed topology is never refilled (it is blocked), and a
-//! refill that would join bone pieces that are separate around the voxel (26-connected
-//! bone in its neighbourhood falling into two or more pieces) is refused and blocks
-//! the voxel. A refill that would split the marrow around the voxel (and could wall a
-//! pocket of marrow into the bone) waits just below the threshold until the cavity
-//! around it has been refilled further; filling a voxel already walled in is allowed.
+//! refill that is not a simple point waits just below the threshold until the cavity
+//! around it has been refilled further: one that would join bone that is separate
+//! around the voxel (a bridge across a cut) never goes ahead, one that would split the
+//! marrow around it (walling a pocket of marrow into the bone) goes ahead once the
+//! pocket is refilled. Filling a voxel already walled in is allowed.
 //!
 //! Also here: mineralization of new bone, and closing a finished site.
 
@@ -147,14 +147,11 @@ pub fn deposit(
     if !World::is_bone_fraction(before) && World::is_bone_fraction(before + add) {
         let (x, y, z) = world.lattice.dims.coords(v);
         let numbers = topological_numbers_bits(neighbourhood_at(&world.mask, x, y, z));
-        if numbers.t26_bone >= 2 {
-            // Would join separate bone: a bridge osteoblasts cannot build.
-            world.memory.set(v, flags::BLOCKED, true);
-            world.totals.blocked_refills += 1;
-            add = (BELOW_THRESHOLD - before).max(0.0);
-        } else if numbers.t6_marrow >= 2 {
-            // Would split the marrow around it (wall marrow in): wait until the cavity
-            // around it is refilled further.
+        if numbers.t26_bone >= 2 || numbers.t6_marrow >= 2 {
+            // Would join bone that is separate around it (a bridge) or split the
+            // marrow around it (wall marrow in): wait below the threshold until the
+            // cavity around it is refilled further; a true bridge never becomes
+            // possible.
             world.totals.deferred_refills += 1;
             add = (BELOW_THRESHOLD - before).max(0.0);
         } else {
