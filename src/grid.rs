@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 /// Shape of a 3-D voxel array (x fastest).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct Dims {
     /// Voxels along x.
     pub nx: usize,
@@ -76,7 +76,7 @@ impl std::fmt::Display for Dims {
 }
 
 /// A segmented volume: 1 where there is bone, 0 in marrow; isotropic voxels.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BoneMask {
     /// Shape of the volume.
     pub dims: Dims,

@@ -27,7 +27,7 @@ pub enum Phase {
 }
 
 /// One remodeling site.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bmu {
     /// Stable id (also stored per voxel in the cavity memory), from 1.
     pub id: u32,
@@ -126,7 +126,7 @@ pub struct BmuRecord {
 }
 
 /// The open sites, sorted by id.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bmus {
     /// Open sites in id order.
     pub open: Vec<Bmu>,

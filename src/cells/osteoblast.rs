@@ -48,7 +48,7 @@ use crate::sim::rng::Purpose;
 pub const REFILL_EPS: f32 = 1e-4;
 
 /// Osteoblasts, struct of arrays sorted by id.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Osteoblasts {
     /// Stable id.
     pub id: Vec<u64>,

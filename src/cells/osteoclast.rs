@@ -38,7 +38,7 @@ use crate::sim::rng::Purpose;
 const MAX_HOPS: usize = 3;
 
 /// Osteoclasts, struct of arrays sorted by id.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Osteoclasts {
     /// Stable id.
     pub id: Vec<u64>,

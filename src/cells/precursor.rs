@@ -34,7 +34,7 @@ use crate::lattice::memory::flags;
 use crate::sim::rng::{Purpose, Stream};
 
 /// The marrow's pool of osteoclast precursors.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PrecursorPool {
     /// Precursors in the pool.
     pub count: f64,

@@ -19,7 +19,7 @@ pub fn hill(c: f64, k: f64) -> f64 {
 }
 
 /// Marrow concentrations per field cell, pM, as cells read them this step.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Signals {
     /// The field grid (maps voxels to field cells).
     pub grid: FieldGrid,

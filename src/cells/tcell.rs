@@ -24,7 +24,7 @@ use super::View;
 use crate::sim::rng::Purpose;
 
 /// T-cells, struct of arrays sorted by id.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TCells {
     /// Stable id.
     pub id: Vec<u64>,

@@ -2,7 +2,8 @@
 //! metadata without loading the volumes.
 //!
 //! Provenance (format and software version, git revision, creation time, command,
-//! seed, threads), whether the run completed and whether a checkpoint is stored, a
+//! seed, threads), whether the run completed and whether a checkpoint is stored (and
+//! its simulated day), a
 //! summary of the recorded configuration (lattice source and size, the `[run]`
 //! keys), the initial lattice (shape, voxel size, metrics with units), the
 //! snapshots, the time series and event tables (columns with units, row counts,
@@ -43,6 +44,8 @@ struct Info {
     threads: u32,
     complete: bool,
     has_checkpoint: bool,
+    /// Simulated day of the checkpoint, if there is one.
+    checkpoint_day: Option<f64>,
     config: ConfigSummary,
     lattice: Option<LatticeSummary>,
     snapshots: Vec<SnapshotSummary>,
@@ -164,6 +167,11 @@ fn gather(path: &std::path::Path) -> Result<Info, OutputError> {
             })
         })
         .collect::<Result<_, OutputError>>()?;
+    // A checkpoint group that cannot be read still counts as present.
+    let has_checkpoint = reader.has_checkpoint()?;
+    let checkpoint_day = has_checkpoint
+        .then(|| reader.checkpoint_info().ok().flatten().map(|c| c.day))
+        .flatten();
     Ok(Info {
         file: path.display().to_string(),
         format_version: meta.format_version,
@@ -175,7 +183,8 @@ fn gather(path: &std::path::Path) -> Result<Info, OutputError> {
         seed: meta.seed,
         threads: meta.threads,
         complete: reader.is_complete()?,
-        has_checkpoint: reader.has_checkpoint()?,
+        has_checkpoint,
+        checkpoint_day,
         config: summarize_config(&meta.config_toml),
         lattice,
         snapshots,
@@ -252,8 +261,15 @@ fn render(info: &Info) -> String {
         "incomplete (the run did not mark it complete)"
     };
     line("status", status.to_string());
-    let checkpoint = if info.has_checkpoint { "yes" } else { "no" };
-    line("checkpoint", checkpoint.to_string());
+    let checkpoint = match (info.has_checkpoint, info.checkpoint_day) {
+        (true, Some(day)) if !info.complete => {
+            format!("yes, at day {day}; continue with: trabecula resume {}", info.file)
+        }
+        (true, Some(day)) => format!("yes, at day {day}"),
+        (true, None) => "yes (unreadable)".to_string(),
+        (false, _) => "no".to_string(),
+    };
+    line("checkpoint", checkpoint);
 
     let c = &info.config;
     match &c.error {

@@ -2,16 +2,19 @@
 //!
 //! Each command is a function over parsed arguments returning `anyhow::Result`, so
 //! tests can call them without a process. [`exit_code`] maps a failure to the exit
-//! status: 2 when the input was at fault (a config, a volume file, a flag), 1 for
-//! anything else.
+//! status: 2 when the input was at fault (a config, a volume file, a flag, a file
+//! that cannot be resumed), 3 when a run was stopped by SIGTERM or SIGINT after
+//! writing a checkpoint ([`drive::EXIT_STOPPED`]), 1 for anything else.
 
 pub mod bench;
 mod check;
+pub mod drive;
 mod info;
 mod lattice_cmd;
 mod measure;
 mod progress;
 mod report;
+mod resume_cmd;
 mod run_cmd;
 pub mod threads;
 
@@ -45,6 +48,8 @@ pub enum Command {
     Measure(measure::MeasureArgs),
     /// Simulate remodeling: cells, fields and estrogen on the lattice; write HDF5.
     Run(run_cmd::RunArgs),
+    /// Continue an interrupted run from the checkpoint in its output file, to its end.
+    Resume(resume_cmd::ResumeArgs),
     /// Time a solver on a standard problem next to this machine's memory bandwidth.
     Bench(bench::BenchArgs),
     /// What a result file holds: provenance, config, lattice, snapshots, tables, datasets.
@@ -102,13 +107,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lattice(args) => lattice_cmd::run(&args, progress, cli.quiet),
         Command::Measure(args) => measure::run(&args, progress),
         Command::Run(args) => run_cmd::run(&args, progress, cli.quiet),
+        Command::Resume(args) => resume_cmd::run(&args, progress, cli.quiet),
         Command::Bench(args) => bench::run(&args),
         Command::Info(args) => info::run(&args),
     }
 }
 
-/// Exit status for a failed command: 2 when the input was at fault, else 1.
+/// Exit status for a failed command: 3 for a run stopped by a signal after its
+/// checkpoint, 2 when the input was at fault, else 1.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
+    if err.chain().any(|e| e.is::<drive::Stopped>()) {
+        return drive::EXIT_STOPPED;
+    }
     let input = err.chain().any(|e| {
         e.is::<ConfigError>()
             || e.is::<InputError>()

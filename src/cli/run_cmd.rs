@@ -1,13 +1,14 @@
 //! `trabecula run CONFIG -o OUT.h5`: build the lattice, run the cell model through
-//! the step pipeline, write the time series, events and snapshots, and print the
-//! stage-time table with `--profile`.
+//! the step pipeline, write the time series, events, snapshots and checkpoints, mark
+//! the file complete, and print the stage-time table with `--profile`. Stopped by
+//! SIGTERM or SIGINT, it checkpoints and exits with status 3 ([`super::drive`]).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
 
-use super::{report, threads, ConfigArgs, InputError, Progress};
+use super::{drive, report, threads, ConfigArgs, InputError, Progress};
 use crate::lattice::source;
 use crate::morphometry;
 use crate::output::FileMeta;
@@ -43,6 +44,7 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         ))
         .into());
     }
+    let stop = drive::StopFlag::install()?;
     let (n_threads, thread_source) = threads::init(args.threads)?;
     let say = |s: String| {
         if !quiet {
@@ -84,39 +86,28 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         clock.total_steps(),
         24 / clock.steps_per_day
     ));
-    let total_days = clock.spinup_days + clock.days;
-    let bar = progress.bar(total_days, "days");
     let t1 = Instant::now();
-    sim.run(&mut sink, |s| {
-        let done = s.steps_done() / clock.steps_per_day;
-        if done != bar.position() {
-            bar.set_position(done);
-            let day = s.day();
-            bar.set_message(if day < 0.0 { "spin-up" } else { "simulating" });
-        }
-    })?;
-    bar.finish_and_clear();
-    sink.close()?;
+    let mut checkpoint_s = 0.0;
+    let outcome = drive::drive(&mut sim, &mut sink, &stop, progress, &mut checkpoint_s)?;
+    drive::conclude(outcome, &sim, sink, &args.output)?;
     let wall = t1.elapsed().as_secs_f64();
+    say(drive::summary(&sim, clock.total_steps(), wall));
+    report_end(&sim, args.profile, checkpoint_s, &say);
+    say(format!("wrote {}", args.output.display()));
+    Ok(())
+}
+
+/// Warnings and the stage-time table at the end of a run (also of a resumed one).
+pub(super) fn report_end(sim: &Simulation, profile: bool, checkpoint_s: f64, say: &dyn Fn(String)) {
     let w = sim.world();
-    say(format!(
-        "done: {total_days} days in {wall:.1} s ({:.1} ms/step); BV/TV {:.4}, {} sites activated, {} osteoclasts, {} osteoblasts, {} T-cells",
-        1e3 * wall / clock.total_steps().max(1) as f64,
-        w.bone_volume_fraction(),
-        w.bmus.issued(),
-        w.osteoclasts.len(),
-        w.osteoblasts.len(),
-        w.tcells.len()
-    ));
     if w.totals.unconverged_solves > 0 {
         say(format!(
             "warning: {} field solves stopped short of fields.steady_tolerance",
             w.totals.unconverged_solves
         ));
     }
-    if args.profile {
+    if profile {
         println!("{}", sim.timers().table());
+        println!("checkpoints: {checkpoint_s:.3} s");
     }
-    say(format!("wrote {}", args.output.display()));
-    Ok(())
 }

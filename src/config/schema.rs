@@ -58,6 +58,10 @@ fn run_section(s: &Section<'_, '_>) -> Option<RunConfig> {
     let measure = s.int("measure_every_days", 1, MAX_DAYS, Some(30));
     let snapshot = s.int("snapshot_every_days", 0, MAX_DAYS, Some(0));
     let solve_every = s.int("field_solve_every_steps", 1, 1000, Some(1));
+    // A year of simulated time: minutes of wall time on a few-mm cube, so a killed
+    // run loses little, while a checkpoint (about the size of a snapshot plus the
+    // fields) costs far less than the steps between two of them.
+    let checkpoint = s.int("checkpoint_every_days", 0, MAX_DAYS, Some(365));
     let step_hours = step_hours.filter(|h| 24 % h == 0);
     Some(RunConfig {
         seed: seed? as u64,
@@ -67,6 +71,7 @@ fn run_section(s: &Section<'_, '_>) -> Option<RunConfig> {
         measure_every_days: measure? as u32,
         snapshot_every_days: snapshot? as u32,
         field_solve_every_steps: solve_every? as u32,
+        checkpoint_every_days: checkpoint? as u32,
     })
 }
 

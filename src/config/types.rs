@@ -47,6 +47,11 @@ pub struct RunConfig {
     /// cells that make them change over days, so solving every few steps is a
     /// controlled approximation for long runs.
     pub field_solve_every_steps: u32,
+    /// Simulated days (spin-up included) between checkpoints written into the output
+    /// file, from which `trabecula resume` continues an interrupted run
+    /// (`run.checkpoint_every_days`, integer [0, 36500], default 365; 0: none, except
+    /// the one written when the run is stopped by SIGTERM or SIGINT).
+    pub checkpoint_every_days: u32,
 }
 
 /// The lattice (`[lattice]`).

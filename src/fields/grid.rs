@@ -37,7 +37,7 @@ pub const CAP_MIN: f32 = 1e-3;
 pub const MOLECULES_PER_UM3_PER_PM: f64 = 6.022_140_76e-4;
 
 /// The field grid: shape, spacing, and how it maps onto the lattice.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FieldGrid {
     /// Field cells along each axis.
     pub dims: Dims,
@@ -130,7 +130,7 @@ impl FieldGrid {
 }
 
 /// Bone/marrow geometry of the field grid, derived from the lattice.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Geometry {
     /// Marrow volume fraction per field cell, [0, 1].
     pub marrow_fraction: Vec<f32>,

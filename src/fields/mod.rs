@@ -71,6 +71,7 @@ pub mod operator;
 mod regions;
 pub mod sources;
 pub mod species;
+mod state;
 mod steady;
 pub mod sweep;
 
@@ -81,6 +82,7 @@ pub use multigrid::{SpeciesSolve, StageTimes};
 pub use operator::Balance;
 pub use sources::Position;
 pub use species::{Boundary, Species, SpeciesParams};
+pub use state::FieldState;
 pub use steady::SteadyReport;
 
 use crate::config::fields::FieldsConfig;

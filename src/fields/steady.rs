@@ -48,7 +48,7 @@ impl SteadyReport {
 }
 
 impl Fields {
-    fn mg_species(&self) -> Vec<MgSpecies> {
+    pub(super) fn mg_species(&self) -> Vec<MgSpecies> {
         let h = self.grid.dx_um;
         self.params
             .iter()

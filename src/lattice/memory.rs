@@ -37,7 +37,7 @@ pub mod flags {
 pub const NO_DIRECTION: u8 = u8::MAX;
 
 /// Per-voxel remodeling state (see the module documentation).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoxelMemory {
     /// Mineral volume fraction of the voxel's bone.
     pub mineral_fraction: Vec<f32>,

@@ -23,7 +23,7 @@ pub mod synthetic;
 pub const BONE_THRESHOLD: f32 = 0.5;
 
 /// The simulation lattice.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Lattice {
     /// Shape.
     pub dims: Dims,

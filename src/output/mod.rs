@@ -25,7 +25,10 @@
 //!                               fields (names of the extra fields, if any)
 //!   bone_fraction        float32 [nz, ny, nx]; attrs: units = "1", voxel_um
 //!   <field>              float32 [nz, ny, nx]; attrs: units, voxel_um
-//! /checkpoint            group; what a run needs to resume (reserved)
+//! /checkpoint            group, while a run that can be resumed is going;
+//!                        attrs: day, step, format, software_version, tables,
+//!                        rows, snapshots
+//!   state                uint8 [bytes]: the simulation state (see [`checkpoint`])
 //! ```
 //!
 //! Beside the file `X.h5` the writer keeps `X.xdmf`, an XDMF description of the
@@ -69,6 +72,7 @@
 //! holds without its bulk data (datasets and shapes, table sizes, completeness)
 //! comes from the methods in [`inventory`].
 
+pub mod checkpoint;
 mod decode;
 pub mod error;
 pub mod inventory;
@@ -83,6 +87,7 @@ pub mod xdmf;
 #[cfg(test)]
 mod tests;
 
+pub use checkpoint::CheckpointInfo;
 pub use error::OutputError;
 pub use inventory::{ColumnInfo, DatasetInfo, TableInfo, VolumeInfo};
 pub use reader::{

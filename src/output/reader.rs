@@ -334,6 +334,11 @@ impl OutputReader {
         Ok((dims, values, units))
     }
 
+    /// The table at group path `object` (`timeseries` or `events/<name>`).
+    pub(super) fn table_at(&self, object: &str) -> Result<TableData, OutputError> {
+        self.table(object)
+    }
+
     fn table(&self, object: &str) -> Result<TableData, OutputError> {
         let group = self.group(object)?;
         let attrs = group.attrs().map_err(|e| self.h5(object, e))?;

@@ -45,7 +45,7 @@ pub(super) struct TableBuffer {
     pub(super) group: String,
     columns: Vec<(String, String)>,
     kind: TableKind,
-    flushed: u64,
+    pub(super) flushed: u64,
     pending: Vec<Vec<f64>>,
 }
 
@@ -84,6 +84,12 @@ impl TableBuffer {
             flushed: 0,
             pending: vec![Vec::new(); columns.len()],
         })
+    }
+
+    /// The table as a file already holding `rows` rows of it.
+    pub(super) fn with_flushed(mut self, rows: u64) -> Self {
+        self.flushed = rows;
+        self
     }
 
     pub(super) fn pending_rows(&self) -> usize {

@@ -138,10 +138,10 @@ impl Default for WriteOptions {
 /// Dropping it flushes buffered rows and closes the file, ignoring errors; call
 /// [`close`](Self::close) to see them.
 pub struct OutputFile {
-    shared: Arc<Mutex<Session>>,
-    path: PathBuf,
+    pub(super) shared: Arc<Mutex<Session>>,
+    pub(super) path: PathBuf,
     /// The XDMF description beside the file, rewritten with each volume.
-    sidecar: Sidecar,
+    pub(super) sidecar: Sidecar,
 }
 
 impl std::fmt::Debug for OutputFile {

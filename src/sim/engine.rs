@@ -45,15 +45,15 @@ const GEOMETRY_EVERY_DAYS: u64 = 7;
 
 /// A simulation: the world, its rules, schedules and clock.
 pub struct Simulation {
-    world: World,
+    pub(super) world: World,
     rules: Rules,
     pharmacology: Pharmacology,
     clock: Clock,
     run: RunConfig,
-    step: u64,
-    started: bool,
+    pub(super) step: u64,
+    pub(super) started: bool,
     timers: StageTimes,
-    last_totals: Totals,
+    pub(super) last_totals: Totals,
     species: Vec<usize>,
     buffers: SourceBuffers,
     events: Vec<TopologyEvent>,
@@ -119,6 +119,11 @@ impl Simulation {
     /// The clock.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// The run settings.
+    pub fn run_config(&self) -> &RunConfig {
+        &self.run
     }
 
     /// Time per stage so far.

@@ -2,8 +2,10 @@
 //! the pipeline of named, timed stages.
 //!
 //! [`Simulation`] runs the pipeline ([`engine`]); [`World`] holds its state;
-//! [`Sink`] receives what it records ([`record`]).
+//! [`Sink`] receives what it records ([`record`]); [`checkpoint`] saves and restores
+//! it between steps.
 
+pub mod checkpoint;
 pub mod clock;
 pub mod engine;
 pub mod measure;
@@ -15,6 +17,7 @@ pub mod stages;
 pub mod surface;
 pub mod world;
 
+pub use checkpoint::{CheckpointError, CHECKPOINT_FORMAT};
 pub use clock::Clock;
 pub use engine::{SimError, Simulation};
 pub use measure::Measurement;

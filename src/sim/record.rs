@@ -17,8 +17,12 @@
 use std::path::Path;
 
 use crate::cells::BmuRecord;
-use crate::output::{EventTable, FileMeta, OutputError, OutputFile, TimeSeries};
+use crate::output::{
+    CheckpointInfo, EventTable, FileMeta, OutputError, OutputFile, TimeSeries, WriteOptions,
+};
 
+use super::checkpoint::CHECKPOINT_FORMAT;
+use super::engine::Simulation;
 use super::measure::Measurement;
 use super::remodel::TopologyEvent;
 use super::world::World;
@@ -158,6 +162,38 @@ impl Hdf5Sink {
             bmus,
             histograms,
         })
+    }
+
+    /// Reopens the file of an interrupted run at its checkpoint (see
+    /// [`OutputFile::resume`]); returns the sink and the checkpoint's record.
+    pub fn resume(path: &Path) -> Result<(Self, CheckpointInfo), OutputError> {
+        let (file, info) = OutputFile::resume(path, WriteOptions::default())?;
+        let sink = Self {
+            timeseries: file.table("timeseries")?,
+            perforations: file.table("events/perforations")?,
+            bmus: file.table("events/bmus")?,
+            histograms: file.table("events/thickness_histogram")?,
+            file,
+        };
+        Ok((sink, info))
+    }
+
+    /// Writes a checkpoint of `sim` in one commit with every row recorded so far.
+    pub fn checkpoint(&mut self, sim: &Simulation) -> Result<(), OutputError> {
+        let state = sim.checkpoint();
+        self.file.write_checkpoint(
+            &state,
+            sim.day(),
+            sim.steps_done(),
+            CHECKPOINT_FORMAT,
+            crate::VERSION,
+        )
+    }
+
+    /// Marks the run complete (dropping its checkpoint) and closes the file.
+    pub fn finish(mut self) -> Result<(), OutputError> {
+        self.file.mark_complete_dropping_checkpoint()?;
+        self.file.close()
     }
 
     /// Flushes and closes the file.

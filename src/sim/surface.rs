@@ -15,7 +15,7 @@ use crate::lattice::memory::flags;
 use crate::lattice::VoxelMemory;
 
 /// Surface voxel counts per field cell, and in total.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Surface {
     grid: FieldGrid,
     /// Surface voxels per field cell.

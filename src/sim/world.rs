@@ -11,7 +11,7 @@ use crate::sim::rng::{Purpose, StreamKey};
 use super::surface::Surface;
 
 /// Running totals since the start of the run (never reset).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
     /// Bone resorbed, um^3.
     pub resorbed_um3: f64,
