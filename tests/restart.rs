@@ -224,7 +224,10 @@ fn assert_same(a: &Contents, b: &Contents, what: &str) {
 fn complete_without_checkpoint(path: &Path) {
     let r = OutputReader::open(path).unwrap();
     assert!(r.is_complete().unwrap());
-    assert!(!r.has_checkpoint().unwrap(), "a finished run keeps no checkpoint");
+    assert!(
+        !r.has_checkpoint().unwrap(),
+        "a finished run keeps no checkpoint"
+    );
 }
 
 #[test]
@@ -262,7 +265,11 @@ fn interrupted_runs_resume_to_the_uninterrupted_result() {
     }
     ok(&resume(&killed, "1"));
     complete_without_checkpoint(&killed);
-    assert_same(&reference, &contents(&killed), "killed at 2 threads, resumed at 1");
+    assert_same(
+        &reference,
+        &contents(&killed),
+        "killed at 2 threads, resumed at 1",
+    );
 
     // SIGTERM with periodic checkpoints off: the run checkpoints on the signal,
     // exits with 3 and names the way on.
@@ -285,7 +292,10 @@ fn interrupted_runs_resume_to_the_uninterrupted_result() {
     {
         let r = OutputReader::open(&stopped).unwrap();
         assert!(!r.is_complete().unwrap());
-        let info = r.checkpoint_info().unwrap().expect("a checkpoint on SIGTERM");
+        let info = r
+            .checkpoint_info()
+            .unwrap()
+            .expect("a checkpoint on SIGTERM");
         // Everything recorded up to the stop is in the file, nothing beyond it.
         assert_eq!(beyond_checkpoint(&stopped), Some(false));
         assert!(info.day >= 0.0, "stopped at day {}", info.day);

@@ -52,6 +52,34 @@ impl StopFlag {
     }
 }
 
+/// Checkpoints written by a run, for `--profile`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct CheckpointStats {
+    /// Checkpoints written.
+    pub count: u32,
+    /// Size of the last state, bytes (before compression in the file).
+    pub last_bytes: usize,
+    /// Time spent encoding and committing them, s.
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for CheckpointStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let each = if self.count > 0 {
+            self.seconds / f64::from(self.count)
+        } else {
+            0.0
+        };
+        write!(
+            f,
+            "checkpoints: {} written, {:.3} s each, last state {:.2} MB",
+            self.count,
+            each,
+            self.last_bytes as f64 / 1e6
+        )
+    }
+}
+
 /// How the loop ended.
 pub(super) enum Outcome {
     /// Every step ran.
@@ -61,13 +89,13 @@ pub(super) enum Outcome {
 }
 
 /// Runs the remaining steps of `sim` into `sink`, writing checkpoints on schedule,
-/// until the end or a signal. Checkpoint writing time is added to `checkpoint_s`.
+/// until the end or a signal; counts the checkpoints in `stats`.
 pub(super) fn drive(
     sim: &mut Simulation,
     sink: &mut Hdf5Sink,
     stop: &StopFlag,
     progress: Progress,
-    checkpoint_s: &mut f64,
+    stats: &mut CheckpointStats,
 ) -> anyhow::Result<Outcome> {
     let clock = *sim.clock();
     let every = u64::from(sim.run_config().checkpoint_every_days) * clock.steps_per_day;
@@ -76,8 +104,9 @@ pub(super) fn drive(
     sim.start(sink)?;
     let mut checkpoint = |sim: &Simulation, sink: &mut Hdf5Sink| -> anyhow::Result<()> {
         let t = Instant::now();
-        sink.checkpoint(sim)?;
-        *checkpoint_s += t.elapsed().as_secs_f64();
+        stats.last_bytes = sink.checkpoint(sim)?;
+        stats.count += 1;
+        stats.seconds += t.elapsed().as_secs_f64();
         Ok(())
     };
     let outcome = loop {

@@ -263,7 +263,10 @@ fn render(info: &Info) -> String {
     line("status", status.to_string());
     let checkpoint = match (info.has_checkpoint, info.checkpoint_day) {
         (true, Some(day)) if !info.complete => {
-            format!("yes, at day {day}; continue with: trabecula resume {}", info.file)
+            format!(
+                "yes, at day {day}; continue with: trabecula resume {}",
+                info.file
+            )
         }
         (true, Some(day)) => format!("yes, at day {day}"),
         (true, None) => "yes (unreadable)".to_string(),

@@ -55,11 +55,11 @@ pub fn run(args: &ResumeArgs, progress: Progress, quiet: bool) -> anyhow::Result
         clock.total_steps()
     ));
     let t1 = Instant::now();
-    let mut checkpoint_s = 0.0;
-    let outcome = drive::drive(&mut sim, &mut sink, &stop, progress, &mut checkpoint_s)?;
+    let mut checkpoints = drive::CheckpointStats::default();
+    let outcome = drive::drive(&mut sim, &mut sink, &stop, progress, &mut checkpoints)?;
     drive::conclude(outcome, &sim, sink, file)?;
     say(drive::summary(&sim, left, t1.elapsed().as_secs_f64()));
-    report_end(&sim, args.profile, checkpoint_s, &say);
+    report_end(&sim, args.profile, checkpoints, &say);
     say(format!("completed {}", file.display()));
     Ok(())
 }
@@ -67,7 +67,8 @@ pub fn run(args: &ResumeArgs, progress: Progress, quiet: bool) -> anyhow::Result
 /// The file's config, checkpoint state and its day, after checking the file can be
 /// resumed.
 fn load(file: &Path) -> anyhow::Result<(config::Config, Vec<u8>, f64)> {
-    let bad = |why: String| -> anyhow::Error { InputError(format!("{}: {why}", file.display())).into() };
+    let bad =
+        |why: String| -> anyhow::Error { InputError(format!("{}: {why}", file.display())).into() };
     if !file.exists() {
         return Err(bad("no such file".into()));
     }
@@ -78,9 +79,7 @@ fn load(file: &Path) -> anyhow::Result<(config::Config, Vec<u8>, f64)> {
         e => e.into(),
     })?;
     if reader.is_complete()? {
-        return Err(bad(
-            "the run is complete; there is nothing to resume".into(),
-        ));
+        return Err(bad("the run is complete; there is nothing to resume".into()));
     }
     let Some(info) = reader.checkpoint_info()? else {
         return Err(bad(

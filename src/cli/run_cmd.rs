@@ -44,7 +44,6 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         ))
         .into());
     }
-    let stop = drive::StopFlag::install()?;
     let (n_threads, thread_source) = threads::init(args.threads)?;
     let say = |s: String| {
         if !quiet {
@@ -78,6 +77,8 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         sim.world(),
         &report::metric_triples(&metrics),
     )?;
+    // From here on a signal stops the run at a checkpoint; before, it ends it.
+    let stop = drive::StopFlag::install()?;
     let clock = *sim.clock();
     say(format!(
         "simulating {} days after {} days of spin-up, {} steps of {} h",
@@ -87,18 +88,23 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         24 / clock.steps_per_day
     ));
     let t1 = Instant::now();
-    let mut checkpoint_s = 0.0;
-    let outcome = drive::drive(&mut sim, &mut sink, &stop, progress, &mut checkpoint_s)?;
+    let mut checkpoints = drive::CheckpointStats::default();
+    let outcome = drive::drive(&mut sim, &mut sink, &stop, progress, &mut checkpoints)?;
     drive::conclude(outcome, &sim, sink, &args.output)?;
     let wall = t1.elapsed().as_secs_f64();
     say(drive::summary(&sim, clock.total_steps(), wall));
-    report_end(&sim, args.profile, checkpoint_s, &say);
+    report_end(&sim, args.profile, checkpoints, &say);
     say(format!("wrote {}", args.output.display()));
     Ok(())
 }
 
 /// Warnings and the stage-time table at the end of a run (also of a resumed one).
-pub(super) fn report_end(sim: &Simulation, profile: bool, checkpoint_s: f64, say: &dyn Fn(String)) {
+pub(super) fn report_end(
+    sim: &Simulation,
+    profile: bool,
+    checkpoints: drive::CheckpointStats,
+    say: &dyn Fn(String),
+) {
     let w = sim.world();
     if w.totals.unconverged_solves > 0 {
         say(format!(
@@ -108,6 +114,6 @@ pub(super) fn report_end(sim: &Simulation, profile: bool, checkpoint_s: f64, say
     }
     if profile {
         println!("{}", sim.timers().table());
-        println!("checkpoints: {checkpoint_s:.3} s");
+        println!("{checkpoints}");
     }
 }

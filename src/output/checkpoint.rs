@@ -219,7 +219,10 @@ impl OutputFile {
         session.snapshots = info.snapshots.clone();
         let mut sidecar = Sidecar::new(&path);
         sidecar.set_lattice(&lattice);
-        for sn in snapshots.iter().filter(|sn| info.snapshots.contains(&sn.name)) {
+        for sn in snapshots
+            .iter()
+            .filter(|sn| info.snapshots.contains(&sn.name))
+        {
             let fields: Vec<&str> = sn.fields.iter().map(String::as_str).collect();
             sidecar.add_snapshot(&sn.name, sn.day as u32, &lattice, &fields);
         }

@@ -178,8 +178,9 @@ impl Hdf5Sink {
         Ok((sink, info))
     }
 
-    /// Writes a checkpoint of `sim` in one commit with every row recorded so far.
-    pub fn checkpoint(&mut self, sim: &Simulation) -> Result<(), OutputError> {
+    /// Writes a checkpoint of `sim` in one commit with every row recorded so far;
+    /// returns the size of its state, bytes.
+    pub fn checkpoint(&mut self, sim: &Simulation) -> Result<usize, OutputError> {
         let state = sim.checkpoint();
         self.file.write_checkpoint(
             &state,
@@ -187,7 +188,8 @@ impl Hdf5Sink {
             sim.steps_done(),
             CHECKPOINT_FORMAT,
             crate::VERSION,
-        )
+        )?;
+        Ok(state.len())
     }
 
     /// Marks the run complete (dropping its checkpoint) and closes the file.
