@@ -70,7 +70,13 @@ fn a_restored_simulation_continues_exactly() {
         "{} rows",
         tail_a.measurements.len()
     );
-    assert_eq!(tail_a, tail_b, "recorded rows and events differ");
+    // Compared as text: records hold NaN (durations of phases a site never reached),
+    // and Rust's float formatting is exact (shortest round-trip representation).
+    assert_eq!(
+        format!("{tail_a:?}"),
+        format!("{tail_b:?}"),
+        "recorded rows and events differ"
+    );
     assert!(
         a.checkpoint() == b.checkpoint(),
         "final states differ (fields, cells, memory or totals)"
