@@ -125,13 +125,16 @@ fn wait_for(child: &mut Child, path: &Path, what: &str, cond: impl Fn(&Path) -> 
 /// Bit patterns of a table's columns, with names and units.
 type Columns = Vec<(String, String, Vec<u64>)>;
 
+/// A snapshot's volumes (bone fraction first), named, as bit patterns.
+type Volumes = Vec<(String, Vec<u32>)>;
+
 /// Every dataset a run writes, as bit patterns, by path.
 #[derive(Debug, PartialEq)]
 struct Contents {
     lattice: Vec<u32>,
     metrics: Vec<(String, u64, String)>,
     tables: Vec<(String, Columns)>,
-    snapshots: Vec<(String, Vec<(String, Vec<u32>)>)>,
+    snapshots: Vec<(String, Volumes)>,
 }
 
 impl Contents {

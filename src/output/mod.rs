@@ -85,6 +85,8 @@ pub mod writer;
 pub mod xdmf;
 
 #[cfg(test)]
+mod checkpoint_tests;
+#[cfg(test)]
 mod tests;
 
 pub use checkpoint::CheckpointInfo;
