@@ -6,7 +6,8 @@
 //!
 //! The domain is small (0.92 x 0.92 x 1.16 mm) but busy (activation raised tenfold,
 //! a menopause within the run) so that sites, cells and topology events are in
-//! flight at the checkpoint.
+//! flight at the checkpoint. `compare_files_from_env` (ignored) compares any two
+//! output files the same way.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -361,4 +362,19 @@ fn files_that_cannot_be_resumed_are_bad_input() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("run.checkpoint_every_days"), "{err}");
+}
+
+/// Compares two output files named by `RESTART_A` and `RESTART_B`, e.g. a long run
+/// and its interrupted-and-resumed twin:
+/// `RESTART_A=a.h5 RESTART_B=b.h5 cargo test --test restart -- --ignored --nocapture`.
+#[test]
+#[ignore = "compares files named by RESTART_A and RESTART_B"]
+fn compare_files_from_env() {
+    let a = std::env::var("RESTART_A").expect("RESTART_A");
+    let b = std::env::var("RESTART_B").expect("RESTART_B");
+    assert_same(
+        &contents(Path::new(&a)),
+        &contents(Path::new(&b)),
+        "RESTART_A vs RESTART_B",
+    );
 }
