@@ -258,6 +258,11 @@ fn interrupted_runs_resume_to_the_uninterrupted_result() {
     wait_for(&mut child, &killed, "commits after a checkpoint", |p| {
         beyond_checkpoint(p) == Some(true)
     });
+    // A file its run is still writing is refused.
+    let o = resume(&killed, "1");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("another process is writing"), "{err}");
     child.kill().unwrap();
     child.wait().unwrap();
     {

@@ -42,10 +42,15 @@ pub fn run(args: &ResumeArgs, progress: Progress, quiet: bool) -> anyhow::Result
     let (config, state, day) = load(file)?;
     let (n_threads, thread_source) = threads::init(args.threads)?;
     say(format!("threads: {n_threads} ({thread_source})"));
+    // Lock the file (and cut it back to the checkpoint) before the simulation is
+    // rebuilt, so a file another process is writing is refused at once.
+    let (mut sink, _) = Hdf5Sink::resume(file).map_err(|e| match e {
+        OutputError::Busy { .. } => anyhow::Error::from(InputError(e.to_string())),
+        e => e.into(),
+    })?;
     let mut sim = Simulation::from_checkpoint(&config, &state)
         .map_err(|e| InputError(format!("{}: {e}", file.display())))?;
     drop(state);
-    let (mut sink, _) = Hdf5Sink::resume(file)?;
     let clock = *sim.clock();
     let left = clock.total_steps() - sim.steps_done();
     say(format!(

@@ -94,6 +94,12 @@ pub enum OutputError {
         /// Why.
         reason: String,
     },
+    /// Another process holds the file open for writing.
+    #[error("{}: another process is writing this file (a run or a resume still going); wait for it to end or stop it first", path.display())]
+    Busy {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 impl OutputError {
@@ -108,7 +114,8 @@ impl OutputError {
             | Self::Missing { path, .. }
             | Self::Invalid { path, .. }
             | Self::Rejected { path, .. }
-            | Self::Closed { path, .. } => path,
+            | Self::Closed { path, .. }
+            | Self::Busy { path } => path,
         }
     }
 

@@ -57,7 +57,10 @@
 //! one atomic commit. A process killed at any moment leaves a file that h5py opens,
 //! holding everything up to the last commit; see [`writer`] for the guarantees, the
 //! measured flush cost and the default flush policy ([`WriteOptions`]). A run that
-//! finishes calls [`OutputFile::mark_complete`].
+//! finishes calls [`OutputFile::mark_complete`] (a simulation run calls
+//! [`OutputFile::mark_complete_dropping_checkpoint`]); a resumable run keeps its
+//! state in `/checkpoint` ([`checkpoint`], [`OutputFile::write_checkpoint`],
+//! [`OutputFile::resume`]).
 //!
 //! While a run is writing the file, the writer holds an exclusive advisory lock on
 //! it. [`OutputReader`] takes no lock and can peek at a live file (best effort, see

@@ -222,6 +222,12 @@ pub(super) fn open_session(path: &Path, sync: SyncMode) -> Result<File, OutputEr
         SyncMode::EveryCommit => SyncPolicy::Always,
         SyncMode::OnClose => SyncPolicy::OnClose,
     };
-    File::open_rw_with_options(path, FileAccessProperties::new().with_sync_policy(policy))
-        .map_err(|e| OutputError::hdf5(path, "/", e))
+    File::open_rw_with_options(path, FileAccessProperties::new().with_sync_policy(policy)).map_err(
+        |e| match e {
+            hdf5_pure::Error::FileLocked(_) => OutputError::Busy {
+                path: path.to_path_buf(),
+            },
+            e => OutputError::hdf5(path, "/", e),
+        },
+    )
 }
