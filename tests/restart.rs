@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use trabecula::output::{OutputReader, TableData};
+use trabecula::output::{FileMeta, OutputFile, OutputReader, TableData};
+use trabecula::sim::CHECKPOINT_FORMAT;
 
 const CONFIG: &str = r#"
 [run]
@@ -356,6 +357,32 @@ fn files_that_cannot_be_resumed_are_bad_input() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("no checkpoint"), "{err}");
+
+    // A checkpoint of another version or format.
+    for (format, version) in [
+        (CHECKPOINT_FORMAT, "0.0.1-old"),
+        (CHECKPOINT_FORMAT + 1, trabecula::VERSION),
+    ] {
+        let other = d.join("other.h5");
+        let meta = FileMeta {
+            software_version: version.into(),
+            config_toml: CONFIG.into(),
+            ..FileMeta::default()
+        };
+        let mut f = OutputFile::create(&other, &meta).unwrap();
+        f.write_checkpoint(&[1, 2, 3], 5.0, 5, format, version)
+            .unwrap();
+        f.close().unwrap();
+        let o = resume(&other, "1");
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "written by trabecula {version} (checkpoint format {format})"
+            )),
+            "{err}"
+        );
+    }
 
     // The interval is validated like every key.
     let cfg = config(d);

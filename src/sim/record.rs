@@ -12,6 +12,8 @@
 //! /events/thickness_histogram     day, bin_lo_um, bin_hi_um, voxels: strut
 //!                                 thickness histogram at each snapshot
 //! /snapshots/day_NNNNN/           bone_fraction, mineral_fraction
+//! /checkpoint                     the state of [`super::checkpoint`], while the run
+//!                                 is unfinished ([`Hdf5Sink::checkpoint`])
 //! ```
 
 use std::path::Path;
