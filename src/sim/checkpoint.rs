@@ -17,7 +17,8 @@
 //! clock, estrogen schedule (a function of the day, no state), binding constants,
 //! species parameters; random numbers come from counter-based streams keyed by
 //! (seed, step, id, purpose), so there is no generator state. Scratch buffers and
-//! stage timers start afresh.
+//! stage timers start afresh. Encoding destructures the world exhaustively, so a
+//! field added to [`World`] does not compile until this module handles it.
 //!
 //! # Encoding
 //!
@@ -42,7 +43,7 @@ use crate::lattice::{Lattice, VoxelMemory};
 
 use super::engine::{SimError, Simulation};
 use super::surface::Surface;
-use super::world::Totals;
+use super::world::{Totals, World};
 
 /// Version of the checkpoint encoding. Raise it when the header or the state's
 /// layout changes in a way the version string would not reveal.
@@ -119,7 +120,27 @@ impl Simulation {
     /// The state at the current step boundary, encoded (see the
     /// [module documentation](self)).
     pub fn checkpoint(&self) -> Vec<u8> {
-        let w = &self.world;
+        // Exhaustive: a field added to the world fails to compile here until it is
+        // either checkpointed or marked as rebuilt from the config.
+        let World {
+            lattice,
+            mask,
+            memory,
+            fields,
+            binding: _,
+            signals,
+            surface,
+            osteoclasts,
+            osteoblasts,
+            tcells,
+            pool,
+            bmus,
+            bone_sum,
+            resorbed_per_cell_um3,
+            mineralizing,
+            totals,
+            next_cell_id,
+        } = &self.world;
         let header = Header {
             magic: MAGIC,
             format: CHECKPOINT_FORMAT,
@@ -131,22 +152,22 @@ impl Simulation {
             step: self.step,
             started: self.started,
             last_totals: Cow::Borrowed(&self.last_totals),
-            lattice: Cow::Borrowed(&w.lattice),
-            mask: Cow::Borrowed(&w.mask),
-            memory: Cow::Borrowed(&w.memory),
-            fields: w.fields.state(),
-            signals: Cow::Borrowed(&w.signals),
-            surface: Cow::Borrowed(&w.surface),
-            osteoclasts: Cow::Borrowed(&w.osteoclasts),
-            osteoblasts: Cow::Borrowed(&w.osteoblasts),
-            tcells: Cow::Borrowed(&w.tcells),
-            pool: Cow::Borrowed(&w.pool),
-            bmus: Cow::Borrowed(&w.bmus),
-            bone_sum: w.bone_sum,
-            resorbed_per_cell_um3: Cow::Borrowed(&w.resorbed_per_cell_um3),
-            mineralizing: Cow::Borrowed(&w.mineralizing),
-            totals: Cow::Borrowed(&w.totals),
-            next_cell_id: w.next_cell_id,
+            lattice: Cow::Borrowed(lattice),
+            mask: Cow::Borrowed(mask),
+            memory: Cow::Borrowed(memory),
+            fields: fields.state(),
+            signals: Cow::Borrowed(signals),
+            surface: Cow::Borrowed(surface),
+            osteoclasts: Cow::Borrowed(osteoclasts),
+            osteoblasts: Cow::Borrowed(osteoblasts),
+            tcells: Cow::Borrowed(tcells),
+            pool: Cow::Borrowed(pool),
+            bmus: Cow::Borrowed(bmus),
+            bone_sum: *bone_sum,
+            resorbed_per_cell_um3: Cow::Borrowed(resorbed_per_cell_um3),
+            mineralizing: Cow::Borrowed(mineralizing),
+            totals: Cow::Borrowed(totals),
+            next_cell_id: *next_cell_id,
         };
         let mut out = bincode::serialize(&header).expect("a header always encodes");
         bincode::serialize_into(&mut out, &state).expect("in-memory state always encodes");
