@@ -216,7 +216,7 @@ fn in_progress(view: &View<'_>, u: usize, site: u32) -> bool {
     let m = view.memory;
     owed(view, u, site) > REFILL_EPS
         && !m.has(u, flags::DEFERRED)
-        && !(m.has(u, flags::VISITED) && !m.has(u, flags::OSTEOBLAST))
+        && (m.has(u, flags::OSTEOBLAST) || !m.has(u, flags::VISITED))
 }
 
 /// The next voxel for an osteoblast whose voxel `v` is done: a shallower voxel of its
