@@ -151,7 +151,8 @@ fn premenopausal_remodeling_is_balanced_with_clinical_bmus() {
             .collect();
         (mean(&v), spread(&v), v.len())
     };
-    let checks: [(&str, (f64, f64, usize), f64, f64); 4] = [
+    type Check = (&'static str, (f64, f64, usize), f64, f64);
+    let checks: [Check; 4] = [
         (
             "wall thickness um",
             pooled(&|b| b.wall_thickness_um),
