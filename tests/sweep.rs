@@ -106,11 +106,17 @@ fn plan_is_deterministic_stratified_and_seeds_follow_replicates() {
         let r = t["replicate"].as_integer().unwrap();
         let ec50 = t["params"]["estrogen.ec50_pg_ml"].as_float().unwrap();
         by_point.entry((level, r)).or_default().push(ec50);
-        seeds.entry(r).or_default().insert(t["seed"].as_integer().unwrap());
+        seeds
+            .entry(r)
+            .or_default()
+            .insert(t["seed"].as_integer().unwrap());
     }
     assert_eq!(by_point.len(), 4);
     for (k, v) in &by_point {
-        let mut strata: Vec<usize> = v.iter().map(|x| ((x - 10.0) / 40.0 * 5.0) as usize).collect();
+        let mut strata: Vec<usize> = v
+            .iter()
+            .map(|x| ((x - 10.0) / 40.0 * 5.0) as usize)
+            .collect();
         strata.sort_unstable();
         assert_eq!(strata, vec![0, 1, 2, 3, 4], "{k:?}: {v:?}");
     }
@@ -225,7 +231,12 @@ fn run_tasks_then_collect_lists_missing_runs() {
     assert!(out.exists());
 
     let (header, rows) = read_csv(&dir.path().join("results.csv"));
-    let col = |n: &str| header.iter().position(|h| h == n).unwrap_or_else(|| panic!("no {n} in {header:?}"));
+    let col = |n: &str| {
+        header
+            .iter()
+            .position(|h| h == n)
+            .unwrap_or_else(|| panic!("no {n} in {header:?}"))
+    };
     assert_eq!(rows.len(), 4, "one row per planned run");
     let (task, rep, status, level, bv) = (
         col("task"),
@@ -256,11 +267,21 @@ fn run_tasks_then_collect_lists_missing_runs() {
 
     // The long table: every measurement of the two collected runs (days 0, 30, 60).
     let (th, trows) = read_csv(&dir.path().join("results_timeseries.csv"));
-    assert_eq!(&th[..4], ["task", "replicate", "estrogen.level_pg_ml", "day"]);
+    assert_eq!(
+        &th[..4],
+        ["task", "replicate", "estrogen.level_pg_ml", "day"]
+    );
     let keys: Vec<(&str, &str)> = trows.iter().map(|r| (&*r[0], &*r[3])).collect();
     assert_eq!(
         keys,
-        [("0", "0"), ("0", "30"), ("0", "60"), ("3", "0"), ("3", "30"), ("3", "60")]
+        [
+            ("0", "0"),
+            ("0", "30"),
+            ("0", "60"),
+            ("3", "0"),
+            ("3", "30"),
+            ("3", "60")
+        ]
     );
 
     // Nothing collected is an error, not an empty table.
@@ -282,7 +303,10 @@ fn slurm_script_covers_every_task() {
     let script = std::fs::read_to_string(p.join("sweep.sbatch")).unwrap();
     assert!(script.contains("#SBATCH --array=0-19\n"), "{script}");
     assert!(script.contains("#SBATCH --cpus-per-task=2\n"));
-    assert!(script.contains(&format!("sweep run {}", s(&std::path::absolute(&p).unwrap()))));
+    assert!(script.contains(&format!(
+        "sweep run {}",
+        s(&std::path::absolute(&p).unwrap())
+    )));
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("sbatch "));
     assert!(p.join("logs").is_dir());
     let bad = trabecula(&["sweep", "slurm", s(&p), "--mem", "4 G"]);

@@ -48,7 +48,14 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
     if !quiet {
         eprintln!("threads: {n_threads} ({thread_source})");
     }
-    simulate(&config, &args.output, n_threads, progress, quiet, args.profile)
+    simulate(
+        &config,
+        &args.output,
+        n_threads,
+        progress,
+        quiet,
+        args.profile,
+    )
 }
 
 /// Runs the simulation `config` describes on `n_threads` threads (the pool is
@@ -78,7 +85,7 @@ pub(crate) fn simulate(
         t0.elapsed().as_secs_f64()
     ));
 
-    let mut sim = Simulation::new(&config, built.lattice)?;
+    let mut sim = Simulation::new(config, built.lattice)?;
     let meta = FileMeta {
         software_version: crate::VERSION.to_string(),
         git_revision: crate::GIT_REVISION.to_string(),

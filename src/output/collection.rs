@@ -111,7 +111,11 @@ pub fn write_collection(
                 ));
             }
             if table.columns[..i].iter().any(|o| o.name == c.name) {
-                return Err(OutputError::rejected(path, &object, "column declared twice"));
+                return Err(OutputError::rejected(
+                    path,
+                    &object,
+                    "column declared twice",
+                ));
             }
             let d = g.create_dataset(&c.name);
             match &c.values {

@@ -41,7 +41,11 @@ pub struct Collection {
 /// Reads one task's output: its status and, when complete, its time series.
 fn read_run(path: &Path) -> (&'static str, String, Option<TableData>) {
     if !path.exists() {
-        return ("missing", format!("{} does not exist", path.display()), None);
+        return (
+            "missing",
+            format!("{} does not exist", path.display()),
+            None,
+        );
     }
     let reader = match OutputReader::open(path) {
         Ok(r) => r,
@@ -65,12 +69,9 @@ fn read_run(path: &Path) -> (&'static str, String, Option<TableData>) {
 }
 
 fn param_column(name: &str, values: &[Option<&Value>]) -> DataColumn {
-    let numeric = values.iter().all(|v| {
-        matches!(
-            v,
-            None | Some(Value::Float(_)) | Some(Value::Integer(_))
-        )
-    });
+    let numeric = values
+        .iter()
+        .all(|v| matches!(v, None | Some(Value::Float(_)) | Some(Value::Integer(_))));
     let values = if numeric {
         Values::F64(
             values
@@ -130,9 +131,16 @@ pub fn gather(dir: &Path, manifest: &Manifest) -> Collection {
     let axes = &manifest.sweep.axes;
     let tasks = &manifest.tasks;
     let mut runs = DataTable::default();
-    runs.columns.push(u64_column("task", tasks.iter().map(|t| t.id as u64).collect()));
-    runs.columns.push(u64_column("replicate", tasks.iter().map(|t| u64::from(t.replicate)).collect()));
-    runs.columns.push(u64_column("seed", tasks.iter().map(|t| t.seed).collect()));
+    runs.columns.push(u64_column(
+        "task",
+        tasks.iter().map(|t| t.id as u64).collect(),
+    ));
+    runs.columns.push(u64_column(
+        "replicate",
+        tasks.iter().map(|t| u64::from(t.replicate)).collect(),
+    ));
+    runs.columns
+        .push(u64_column("seed", tasks.iter().map(|t| t.seed).collect()));
     runs.columns.push(DataColumn {
         name: "status".into(),
         units: "1".into(),
@@ -165,8 +173,17 @@ pub fn gather(dir: &Path, manifest: &Manifest) -> Collection {
         row_task.extend(std::iter::repeat_n(i, s.as_ref().map_or(0, |s| s.rows())));
     }
     let mut ts = DataTable::default();
-    ts.columns.push(u64_column("task", row_task.iter().map(|&i| tasks[i].id as u64).collect()));
-    ts.columns.push(u64_column("replicate", row_task.iter().map(|&i| u64::from(tasks[i].replicate)).collect()));
+    ts.columns.push(u64_column(
+        "task",
+        row_task.iter().map(|&i| tasks[i].id as u64).collect(),
+    ));
+    ts.columns.push(u64_column(
+        "replicate",
+        row_task
+            .iter()
+            .map(|&i| u64::from(tasks[i].replicate))
+            .collect(),
+    ));
     for a in axes {
         let v: Vec<Option<&Value>> = row_task.iter().map(|&i| tasks[i].params.get(a)).collect();
         ts.columns.push(param_column(a, &v));

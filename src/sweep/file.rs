@@ -273,10 +273,7 @@ fn axes_section(s: &Section<'_, '_>, raw: Option<&Value>) -> Vec<Axis> {
                 match (min, max) {
                     (Some(min), Some(max)) if min < max => AxisKind::Range { min, max },
                     (Some(min), Some(max)) => {
-                        r.problem(
-                            "max",
-                            format!("{max} must be greater than min = {min}"),
-                        );
+                        r.problem("max", format!("{max} must be greater than min = {min}"));
                         continue;
                     }
                     _ => continue,
@@ -345,7 +342,10 @@ mod tests {
     fn lhs_samples_required_exactly_with_ranges() {
         let e = parse_str("[sweep]\nbase = \"b\"\n[axes]\n\"x.y\" = { min = 0, max = 1 }\n")
             .unwrap_err();
-        assert!(e.to_string().contains("`sweep.lhs_samples`: missing"), "{e}");
+        assert!(
+            e.to_string().contains("`sweep.lhs_samples`: missing"),
+            "{e}"
+        );
         let e = parse_str("[sweep]\nbase = \"b\"\nlhs_samples = 3\n[axes]\n\"x.y\" = [1]\n")
             .unwrap_err();
         assert!(e.to_string().contains("no axis is a range"), "{e}");

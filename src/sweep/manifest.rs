@@ -112,8 +112,9 @@ impl Manifest {
                 dir.display()
             ))
         })?;
-        toml::from_str(&text)
-            .map_err(|e| InputError(format!("{}: not a sweep manifest: {e}", path.display())).into())
+        toml::from_str(&text).map_err(|e| {
+            InputError(format!("{}: not a sweep manifest: {e}", path.display())).into()
+        })
     }
 
     /// Writes `DIR/manifest.toml`.

@@ -51,7 +51,13 @@ pub fn script(
     }
     let job: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let logs = dir.join("logs");
     let mut s = String::from("#!/bin/bash\n");
@@ -61,7 +67,10 @@ pub fn script(
     s.push_str(&format!("#SBATCH --cpus-per-task={}\n", res.cpus));
     s.push_str("#SBATCH --ntasks=1\n");
     // %A: the array job id, %a: the task index.
-    s.push_str(&format!("#SBATCH --output={}/task_%a_%A.out\n", logs.display()));
+    s.push_str(&format!(
+        "#SBATCH --output={}/task_%a_%A.out\n",
+        logs.display()
+    ));
     for (flag, value) in [
         ("partition", &res.partition),
         ("time", &res.time),
