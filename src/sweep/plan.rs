@@ -185,7 +185,9 @@ pub fn build(sweep: &SweepFile) -> Result<Vec<PlannedTask>, ConfigError> {
 /// The sweep-file key that set config key `key` (`axes.K` or `fixed.K`); a key
 /// below an axis or fixed key (`a.b` set, `a.b.c` rejected) maps to that key.
 fn sweep_key_of(sweep: &SweepFile, key: &str) -> String {
-    let under = |k: &str| key == k || key.starts_with(&format!("{k}.")) || k.starts_with(key);
+    let under = |k: &str| {
+        key == k || key.starts_with(&format!("{k}.")) || k.starts_with(&format!("{key}."))
+    };
     if let Some(a) = sweep.axes.iter().find(|a| under(&a.key)) {
         return format!("axes.{}", a.key);
     }

@@ -43,6 +43,8 @@ pub fn write_plan(
     let dir = std::path::absolute(dir)?;
     let mut moved = None;
     if force {
+        // The old array script covers the old tasks: `sweep slurm` writes a new one.
+        let _ = std::fs::remove_file(dir.join("sweep.sbatch"));
         let _ = std::fs::remove_dir_all(dir.join("configs"));
         let runs = dir.join("runs");
         if runs.exists() {
