@@ -290,6 +290,18 @@ fn run_tasks_then_collect_lists_missing_runs() {
     }
     let o = trabecula(&["collect", s(&p), "-o", s(&dir.path().join("none.h5"))]);
     assert_ne!(o.status.code(), Some(0));
+
+    // Rerunning the task with the broken output keeps that file and starts over.
+    let o = trabecula(&["sweep", "run", s(&p), "--task", "2", "--threads", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("starting over"), "{}", stderr(&o));
+    let kept = p.join("runs/task_0002.incomplete-1.h5");
+    assert_eq!(std::fs::read(kept).unwrap(), b"truncated");
+    let o = trabecula(&["collect", s(&p), "-o", s(&dir.path().join("one.h5"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (_, rows) = read_csv(&dir.path().join("one.csv"));
+    let status: Vec<&str> = rows.iter().map(|r| &*r[3]).collect();
+    assert_eq!(status, ["missing", "missing", "ok", "missing"]);
 }
 
 #[test]
