@@ -96,6 +96,7 @@ def test_sweep_array_job_then_collect(slurm, trabecula_bin, tmp_path):  # noqa: 
         np.testing.assert_array_equal(runs["seed"][:], [t["seed"] for t in tasks])
         np.testing.assert_array_equal(runs["final_day"][:], [30.0] * 4)
         assert runs["final_bv_tv"].attrs["units"] == "1"
+        assert runs["estrogen.level_pg_ml"].attrs["units"] == "pg/mL"
         assert len(f["timeseries"]["day"]) == 4 * 4  # days 0, 10, 20, 30
 
     csv = pd.read_csv(tmp_path / "results.csv")

@@ -6,7 +6,8 @@
 //!
 //! - `runs`, one row per planned task: `task`, `replicate`, `seed`, `status`
 //!   (`ok`, `missing`, `incomplete`, `unreadable`), one column per axis (named by
-//!   its config key; numbers as float64, anything else as text), then
+//!   its config key, units from the key's suffix; numbers as float64, anything
+//!   else as text), then
 //!   `final_<readout>` for every time-series column: its value in the last row
 //!   (`final_day` is the last day measured). Readouts are NaN (empty in CSV) for
 //!   runs that are not `ok`.
@@ -97,10 +98,30 @@ fn param_column(name: &str, values: &[Option<&Value>]) -> DataColumn {
     };
     DataColumn {
         name: name.to_string(),
-        // Units are part of the config key's name (`_pg_ml`, `_mm`, ...).
-        units: "see name".to_string(),
+        units: units_of_key(name).to_string(),
         values,
     }
+}
+
+/// Units of a config key, read from its name's suffix (the config names every
+/// key with its unit); `"see key"` when the suffix is not one of these.
+fn units_of_key(key: &str) -> &'static str {
+    const SUFFIXES: [(&str, &str); 10] = [
+        ("_pg_ml", "pg/mL"),
+        ("_pm", "pM"),
+        ("_per_day", "1/d"),
+        ("_days", "d"),
+        ("_day", "d"),
+        ("_hours", "h"),
+        ("_mm", "mm"),
+        ("_um", "um"),
+        ("_fraction", "1"),
+        ("seed", "1"),
+    ];
+    SUFFIXES
+        .iter()
+        .find(|(suffix, _)| key.ends_with(suffix))
+        .map_or("see key", |&(_, u)| u)
 }
 
 fn u64_column(name: &str, values: Vec<u64>) -> DataColumn {
@@ -275,5 +296,13 @@ mod tests {
             ],
         };
         assert_eq!(to_csv(&t), "a,b\n0.5,\"x,y\"\n,\"q\"\"\"\n");
+    }
+
+    #[test]
+    fn parameter_units_from_key_names() {
+        assert_eq!(units_of_key("estrogen.level_pg_ml"), "pg/mL");
+        assert_eq!(units_of_key("estrogen.menopause_duration_days"), "d");
+        assert_eq!(units_of_key("lattice.side_mm"), "mm");
+        assert_eq!(units_of_key("lattice.synthetic.preset"), "see key");
     }
 }
