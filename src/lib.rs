@@ -16,6 +16,8 @@
 //! - [`pharmacology`]: what cells are exposed to each step (estrogen; drugs later).
 //! - [`output`]: the HDF5 result file; the only module that touches the HDF5 crate.
 //! - [`sim`]: the engine: step clock, counter-based random streams, pipeline stages.
+//! - [`sweep`]: parameter sweeps: sweep files, plans, tasks, SLURM array scripts,
+//!   collected results.
 //! - [`cli`]: the commands behind the binary.
 
 pub mod cells;
@@ -28,6 +30,7 @@ pub mod morphometry;
 pub mod output;
 pub mod pharmacology;
 pub mod sim;
+pub mod sweep;
 
 /// Version of this software, recorded in every output file.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

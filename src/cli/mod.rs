@@ -7,12 +7,14 @@
 
 pub mod bench;
 mod check;
+mod collect_cmd;
 mod info;
 mod lattice_cmd;
 mod measure;
 mod progress;
 mod report;
 mod run_cmd;
+mod sweep_cmd;
 pub mod threads;
 
 use std::path::PathBuf;
@@ -45,6 +47,10 @@ pub enum Command {
     Measure(measure::MeasureArgs),
     /// Simulate remodeling: cells, fields and estrogen on the lattice; write HDF5.
     Run(run_cmd::RunArgs),
+    /// Parameter sweeps: plan one into a directory, run a task, write a SLURM array script.
+    Sweep(sweep_cmd::SweepArgs),
+    /// Gather every run of a planned sweep into one table (HDF5 and CSV).
+    Collect(collect_cmd::CollectArgs),
     /// Time a solver on a standard problem next to this machine's memory bandwidth.
     Bench(bench::BenchArgs),
     /// What a result file holds: provenance, config, lattice, snapshots, tables, datasets.
@@ -102,6 +108,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lattice(args) => lattice_cmd::run(&args, progress, cli.quiet),
         Command::Measure(args) => measure::run(&args, progress),
         Command::Run(args) => run_cmd::run(&args, progress, cli.quiet),
+        Command::Sweep(args) => sweep_cmd::run(&args, progress, cli.quiet),
+        Command::Collect(args) => collect_cmd::run(&args, cli.quiet),
         Command::Bench(args) => bench::run(&args),
         Command::Info(args) => info::run(&args),
     }

@@ -2,12 +2,13 @@
 //! the step pipeline, write the time series, events and snapshots, and print the
 //! stage-time table with `--profile`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
 
 use super::{report, threads, ConfigArgs, InputError, Progress};
+use crate::config::Config;
 use crate::lattice::source;
 use crate::morphometry;
 use crate::output::FileMeta;
@@ -44,12 +45,35 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         .into());
     }
     let (n_threads, thread_source) = threads::init(args.threads)?;
+    if !quiet {
+        eprintln!("threads: {n_threads} ({thread_source})");
+    }
+    simulate(
+        &config,
+        &args.output,
+        n_threads,
+        progress,
+        quiet,
+        args.profile,
+    )
+}
+
+/// Runs the simulation `config` describes on `n_threads` threads (the pool is
+/// already set up), writes `output` (replacing any file there) and marks it
+/// complete when the run finishes. Shared by `trabecula run` and `sweep run`.
+pub(crate) fn simulate(
+    config: &Config,
+    output: &Path,
+    n_threads: usize,
+    progress: Progress,
+    quiet: bool,
+    profile: bool,
+) -> anyhow::Result<()> {
     let say = |s: String| {
         if !quiet {
             eprintln!("{s}");
         }
     };
-    say(format!("threads: {n_threads} ({thread_source})"));
     let t0 = Instant::now();
     let spinner = progress.spinner("building lattice");
     let built = source::build(&config.lattice, config.run.seed)?;
@@ -61,7 +85,7 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         t0.elapsed().as_secs_f64()
     ));
 
-    let mut sim = Simulation::new(&config, built.lattice)?;
+    let mut sim = Simulation::new(config, built.lattice)?;
     let meta = FileMeta {
         software_version: crate::VERSION.to_string(),
         git_revision: crate::GIT_REVISION.to_string(),
@@ -71,7 +95,7 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         threads: n_threads as u32,
     };
     let mut sink = Hdf5Sink::create(
-        &args.output,
+        output,
         &meta,
         sim.world(),
         &report::metric_triples(&metrics),
@@ -96,7 +120,7 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         }
     })?;
     bar.finish_and_clear();
-    sink.close()?;
+    sink.finish()?;
     let wall = t1.elapsed().as_secs_f64();
     let w = sim.world();
     say(format!(
@@ -114,9 +138,9 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
             w.totals.unconverged_solves
         ));
     }
-    if args.profile {
+    if profile {
         println!("{}", sim.timers().table());
     }
-    say(format!("wrote {}", args.output.display()));
+    say(format!("wrote {}", output.display()));
     Ok(())
 }

@@ -15,7 +15,7 @@ pub mod estrogen;
 pub mod fields;
 mod overrides;
 mod params;
-mod reader;
+pub(crate) mod reader;
 pub mod schema;
 mod suggest;
 mod types;

@@ -164,6 +164,12 @@ impl Hdf5Sink {
     pub fn close(self) -> Result<(), OutputError> {
         self.file.close()
     }
+
+    /// Marks the file complete (the run finished), then flushes and closes it.
+    pub fn finish(mut self) -> Result<(), OutputError> {
+        self.file.mark_complete()?;
+        self.file.close()
+    }
 }
 
 impl Sink for Hdf5Sink {
