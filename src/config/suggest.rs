@@ -75,10 +75,10 @@ pub fn locate_line(source: &str, path: &str) -> Option<usize> {
             return Some(n + 1);
         }
     }
-    // A key inside an inline table of an array entry (`start_when = { ... }`): the
-    // line of the inline table.
+    // A key inside an inline table of an array entry (`start_when = { ... }`), or one
+    // missing from an entry: the line of the inline table or of the entry's header.
     match path.rsplit_once('.') {
-        Some((p, _)) if p.contains('[') && p.contains('.') => locate_line(source, p),
+        Some((p, _)) if p.contains('[') => locate_line(source, p),
         _ => None,
     }
 }
