@@ -396,3 +396,55 @@ mod simulation {
         assert_eq!(a.denosumab_pm, 0.0);
     }
 }
+
+/// Every scenario of REFERENCE.md section 7 has a ready config, and every file in
+/// configs/ passes `trabecula check` (exit 0).
+#[test]
+fn every_ready_config_passes_check_and_the_scenarios_are_covered() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    let scenarios = [
+        "postmenopausal",
+        "menopause_transition",
+        "anastrozole_5y_then_stop",
+        "letrozole_5y_then_stop",
+        "exemestane_5y_then_stop",
+        "tamoxifen_then_exemestane",
+        "premenopausal_goserelin_anastrozole",
+        "premenopausal_goserelin_anastrozole_zoledronic",
+        "men_testosterone_low_dose_anastrozole",
+        "letrozole_zoledronic_upfront",
+        "letrozole_zoledronic_delayed",
+        "anastrozole_denosumab",
+        "denosumab_stopped",
+        "denosumab_stopped_then_zoledronic",
+        "alendronate_weekly",
+        "teriparatide",
+    ];
+    for name in scenarios {
+        let path = dir.join(format!("{name}.toml"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(text.starts_with("# "), "{name}: say what it represents");
+        let c = config::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.lattice.shape_voxels, Some([70, 70, 70]), "{name}");
+    }
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trabecula"))
+            .args(["check", "--quiet"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        checked += 1;
+    }
+    assert!(checked >= scenarios.len());
+}
