@@ -8,6 +8,11 @@
 //! counter-based random stream; `remodel` and `apply_events` apply them serially in
 //! id order (osteoclasts, then osteoblasts; deaths, then births), so a voxel claimed
 //! twice goes to the lower id and the output is bit-identical for any thread count.
+//!
+//! `exposure` advances the hormone and drug schedule ([`crate::pharmacology`]) with the
+//! latest clinical readouts (the T-score of the last row, for conditional starts) and
+//! lays any bisphosphonate dose on bone ([`super::dosing`]); `remodel` hands the drug
+//! released from each resorbed voxel to the osteoclast resorbing it.
 
 use rayon::prelude::*;
 
@@ -211,12 +216,12 @@ impl Simulation {
         }
         let day = self.clock.day_at(self.step);
         let (pharmacology, readouts) = (&mut self.pharmacology, &self.readouts);
-        let exposure = self
-            .timers
-            .time(Stage::Exposure, || pharmacology.advance(day, readouts));
         let world = &mut self.world;
-        self.timers
-            .time(Stage::Exposure, || dosing::bind(world, &exposure));
+        let exposure = self.timers.time(Stage::Exposure, || {
+            let exposure = pharmacology.advance(day, readouts);
+            dosing::bind(world, &exposure);
+            exposure
+        });
         self.secrete_and_solve(&exposure, false)?;
         let intents = {
             let view = View {
