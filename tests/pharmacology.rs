@@ -323,8 +323,12 @@ mod simulation {
     use trabecula::sim::{MemorySink, Simulation};
 
     fn run(extra: &str) -> (Simulation, MemorySink) {
+        run_days(60, 90, extra)
+    }
+
+    fn run_days(spinup: u32, days: u32, extra: &str) -> (Simulation, MemorySink) {
         let c = parse(&format!(
-            "[run]\nseed = 7\nspinup_days = 60\ndays = 90\nmeasure_every_days = 30\n\
+            "[run]\nseed = 7\nspinup_days = {spinup}\ndays = {days}\nmeasure_every_days = 30\n\
              [fields]\nsteady_tolerance = 1e-3\n\
              [lattice]\nside_mm = 1.2\n[lattice.synthetic]\npreset = \"iliac_crest\"\n\
              [estrogen]\nschedule = \"postmenopausal\"\n{extra}"
@@ -373,6 +377,32 @@ mod simulation {
             "{split} vs {held}"
         );
         assert!(last.bisphosphonate_buried_fmol >= 0.0);
+    }
+
+    #[test]
+    fn the_run_passes_its_t_score_to_a_conditional_start() {
+        // The day-0 row reads the baseline T-score (-1.99): below -1.98 the dose is
+        // given on day 0; below -2.5 (a month cannot lose 0.5 SD) it never is.
+        let entry = |limit: f64| {
+            format!(
+                "[clinical]\nbaseline_t_score = -1.99\n[[drug]]\nname = \"zoledronic_acid\"\n\
+                 start_when = {{ t_score_below = {limit} }}\n"
+            )
+        };
+        let (sim, sink) = run_days(30, 30, &entry(-1.98));
+        assert_eq!(sim.pharmacology().regimens()[0].anchor, Some(0.0));
+        assert!(sim.world().totals.bisphosphonate_delivered_fmol > 0.0);
+        let t0 = sink
+            .measurements
+            .iter()
+            .find(|m| m.day == 0.0)
+            .unwrap()
+            .t_score;
+        assert_eq!(t0, -1.99);
+        let (sim, sink) = run_days(30, 30, &entry(-2.5));
+        assert_eq!(sim.pharmacology().regimens()[0].anchor, None);
+        assert_eq!(sim.world().totals.bisphosphonate_delivered_fmol, 0.0);
+        assert!(sink.measurements.last().unwrap().t_score > -2.5);
     }
 
     #[test]
