@@ -13,9 +13,11 @@
 //!   the quasi-steady and implicit solvers.
 //! - [`cells`]: the cell populations (osteoclasts and their precursors, osteoblasts
 //!   and lining cells, T-cells, the marrow background) and their rules.
-//! - [`pharmacology`]: what cells are exposed to each step (estrogen; drugs later).
+//! - [`pharmacology`]: what cells are exposed to each step: estrogen sources and drugs
+//!   (aromatase inhibitors, tamoxifen, goserelin, bisphosphonates, denosumab, teriparatide).
 //! - [`output`]: the HDF5 result file; the only module that touches the HDF5 crate.
-//! - [`sim`]: the engine: step clock, counter-based random streams, pipeline stages.
+//! - [`sim`]: the engine: step clock, counter-based random streams, pipeline stages,
+//!   clinical readouts.
 //! - [`sweep`]: parameter sweeps: sweep files, plans, tasks, SLURM array scripts,
 //!   collected results.
 //! - [`cli`]: the commands behind the binary.

@@ -10,10 +10,11 @@
 //!   then each layer whose floor is done) and has never held an osteoblast this cycle
 //!   gains one with
 //!   rate `k * 2 T/(T + K_T)` per day, `T` the TGF-beta released by resorption
-//!   (coupling), so `k` is the rate at half-saturating TGF-beta. Each osteoblast gets
+//!   (coupling), so `k` is the rate at half-saturating TGF-beta, times the drugs'
+//!   recruitment factor (teriparatide, exemestane; [`crate::pharmacology`]). Each osteoblast gets
 //!   a programmed active life drawn from a normal distribution.
 //! - **Form.** An osteoblast deposits `MAR * dt` um of bone across one voxel face per
-//!   step (`MAR / voxel_um` of the voxel's volume) into the voxel it sits in, up to
+//!   step (`MAR / voxel_um` of the voxel's volume; MAR times the drugs' activity factor) into the voxel it sits in, up to
 //!   the voxel's refill target, and only where bone exists to build on (the voxel
 //!   itself or one across a face). Filling that would join separate bone or close a
 //!   tunnel is refused by the engine (the voxel is then blocked): osteoblasts cannot
@@ -158,7 +159,8 @@ impl Osteoblasts {
         let site = self.site[i];
         if fillable(view, v, site) {
             let need = owed(view, v, site);
-            let rate = c.apposition_um_per_day * rules.dt_days / rules.voxel_um;
+            let rate = c.apposition_um_per_day * rules.dt_days / rules.voxel_um
+                * view.exposure.osteoblast_activity_factor;
             intent.deposit = need.min(rate as f32);
             return intent;
         }
@@ -264,7 +266,10 @@ pub fn recruit(bmu: &Bmu, view: &View<'_>) -> (Vec<(u32, f32)>, bool) {
         }
         any = true;
         let tgfb = f64::from(view.signals.tgfb_pm[view.cell_of(v)]);
-        let rate = c.recruitment_per_day * 2.0 * hill(tgfb, c.tgfb_half_pm);
+        let rate = c.recruitment_per_day
+            * 2.0
+            * hill(tgfb, c.tgfb_half_pm)
+            * view.exposure.osteoblast_recruitment_factor;
         if stream.chance(rules.chance(rate)) {
             let mean = c.active_lifespan_days;
             let life = normal(&mut stream, mean, c.lifespan_cv * mean).max(1.0);

@@ -10,6 +10,8 @@
 //! applied to the raw form first, so they are validated exactly like the file.
 
 pub mod cells;
+pub mod clinical;
+pub mod drugs;
 mod error;
 pub mod estrogen;
 pub mod fields;

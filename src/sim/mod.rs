@@ -4,7 +4,9 @@
 //! [`Simulation`] runs the pipeline ([`engine`]); [`World`] holds its state;
 //! [`Sink`] receives what it records ([`record`]).
 
+pub mod clinical;
 pub mod clock;
+pub mod dosing;
 pub mod engine;
 pub mod measure;
 pub mod record;
