@@ -44,5 +44,10 @@ cargo build --bins --examples
 step "cargo test"
 cargo test
 
+# The behaviour tests simulate years on several seeds; unoptimized they would take
+# most of the budget, so they are ignored in the debug profile and run here in release.
+step "cargo test --release (behaviour)"
+cargo test --release --test behaviour_estrogen
+
 step "pytest"
 "$venv/bin/python" -m pytest scripts/tests -q -p no:cacheprovider

@@ -13,9 +13,13 @@
 //!   the quasi-steady and implicit solvers.
 //! - [`cells`]: the cell populations (osteoclasts and their precursors, osteoblasts
 //!   and lining cells, T-cells, the marrow background) and their rules.
-//! - [`pharmacology`]: what cells are exposed to each step (estrogen; drugs later).
+//! - [`pharmacology`]: what cells are exposed to each step: estrogen sources and drugs
+//!   (aromatase inhibitors, tamoxifen, goserelin, bisphosphonates, denosumab, teriparatide).
 //! - [`output`]: the HDF5 result file; the only module that touches the HDF5 crate.
-//! - [`sim`]: the engine: step clock, counter-based random streams, pipeline stages.
+//! - [`sim`]: the engine: step clock, counter-based random streams, pipeline stages,
+//!   clinical readouts.
+//! - [`sweep`]: parameter sweeps: sweep files, plans, tasks, SLURM array scripts,
+//!   collected results.
 //! - [`cli`]: the commands behind the binary.
 
 pub mod cells;
@@ -28,6 +32,7 @@ pub mod morphometry;
 pub mod output;
 pub mod pharmacology;
 pub mod sim;
+pub mod sweep;
 
 /// Version of this software, recorded in every output file.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

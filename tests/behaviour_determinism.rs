@@ -4,7 +4,9 @@
 //!
 //! The domain is small (0.8 mm cube) but busy: activation is raised tenfold so that
 //! many sites, osteoclasts and osteoblasts compete for voxels within 150 days, which
-//! is what a thread-timing dependence would show up in.
+//! is what a thread-timing dependence would show up in. Drugs take every path that
+//! touches the world: a bisphosphonate dose bound to bone and taken up by osteoclasts,
+//! teriparatide on osteoblasts, and denosumab in the field for the last 20 days.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,6 +38,18 @@ menopause_duration_days = 60
 
 [cells.precursor]
 initiation_per_mm2_per_day = 0.2
+
+[[drug]]
+name = "zoledronic_acid"
+start_day = 0
+
+[[drug]]
+name = "teriparatide"
+start_day = 0
+
+[[drug]]
+name = "denosumab"
+start_day = 100
 "#;
 
 fn run(dir: &Path, name: &str, threads: &str, extra: &[&str]) -> PathBuf {

@@ -211,12 +211,20 @@ fn every_shipped_config_validates() {
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml")
-            && !path.to_string_lossy().contains("sweep")
-        {
-            config::load(&path, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            n += 1;
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".toml") {
+            continue;
         }
+        if name.starts_with("sweep") {
+            // A sweep file: it and every config it plans validate.
+            let sweep = trabecula::sweep::file::load(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            trabecula::sweep::plan::build(&sweep)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        } else {
+            config::load(&path, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+        n += 1;
     }
     assert!(n >= 1, "no configs found in {}", dir.display());
 }

@@ -10,10 +10,11 @@
 //!   then each layer whose floor is done) and has never held an osteoblast this cycle
 //!   gains one with
 //!   rate `k * 2 T/(T + K_T)` per day, `T` the TGF-beta released by resorption
-//!   (coupling), so `k` is the rate at half-saturating TGF-beta. Each osteoblast gets
+//!   (coupling), so `k` is the rate at half-saturating TGF-beta, times the drugs'
+//!   recruitment factor (teriparatide, exemestane; [`crate::pharmacology`]). Each osteoblast gets
 //!   a programmed active life drawn from a normal distribution.
 //! - **Form.** An osteoblast deposits `MAR * dt` um of bone across one voxel face per
-//!   step (`MAR / voxel_um` of the voxel's volume) into the voxel it sits in, up to
+//!   step (`MAR / voxel_um` of the voxel's volume; MAR times the drugs' activity factor) into the voxel it sits in, up to
 //!   the voxel's refill target, and only where bone exists to build on (the voxel
 //!   itself or one across a face). Filling that would join separate bone or close a
 //!   tunnel is refused by the engine (the voxel is then blocked): osteoblasts cannot
@@ -158,11 +159,12 @@ impl Osteoblasts {
         let site = self.site[i];
         if fillable(view, v, site) {
             let need = owed(view, v, site);
-            let rate = c.apposition_um_per_day * rules.dt_days / rules.voxel_um;
+            let rate = c.apposition_um_per_day * rules.dt_days / rules.voxel_um
+                * view.exposure.osteoblast_activity_factor;
             intent.deposit = need.min(rate as f32);
             return intent;
         }
-        if owed(view, v, site) > REFILL_EPS {
+        if owed(view, v, site) > REFILL_EPS && !view.memory.has(v, flags::DEFERRED) {
             // Its voxel still owes refill but the floor below is not done: wait.
             return intent;
         }
@@ -192,30 +194,51 @@ pub fn owed(view: &View<'_>, v: usize, site: u32) -> f32 {
     (m.refill_target[v] - view.lattice.bone_fraction[v]).max(0.0)
 }
 
-/// Whether voxel `v` of site `site` can be filled now: it owes refill, it has bone to
-/// build on, and no deeper voxel of the site across its faces still owes: a cavity is
-/// refilled from its floor up, so no marrow is walled in.
+/// Whether voxel `v` of site `site` can be filled now: it owes refill, is not waiting
+/// below the threshold ([`flags::DEFERRED`]), has bone to build on, and no deeper
+/// voxel of the site across its faces is still being refilled: a cavity is refilled
+/// from its floor up, so no marrow is walled in.
 #[inline]
 pub fn fillable(view: &View<'_>, v: usize, site: u32) -> bool {
     let m = view.memory;
     owed(view, v, site) > REFILL_EPS
+        && !m.has(v, flags::DEFERRED)
         && (view.is_bone(v) || view.supported(v))
-        && neighbours::face(view.lattice.dims, v).iter().all(|u| {
-            !(m.site[u] == site && m.depth[u] > m.depth[v] && owed(view, u, site) > REFILL_EPS)
-        })
+        && neighbours::face(view.lattice.dims, v)
+            .iter()
+            .all(|u| !(m.site[u] == site && m.depth[u] > m.depth[v] && in_progress(view, u, site)))
+}
+
+/// Whether voxel `u` of site `site` will still be refilled: it owes refill, is not
+/// waiting below the threshold, and is not orphaned (covered once, its osteoblast
+/// gone: a voxel is recruited to once per cycle). Only such a voxel holds back the
+/// wall above it; one that will never fill does not stop its neighbours' refill.
+#[inline]
+fn in_progress(view: &View<'_>, u: usize, site: u32) -> bool {
+    let m = view.memory;
+    owed(view, u, site) > REFILL_EPS
+        && !m.has(u, flags::DEFERRED)
+        && (m.has(u, flags::OSTEOBLAST) || !m.has(u, flags::VISITED))
 }
 
 /// The next voxel for an osteoblast whose voxel `v` is done: a shallower voxel of its
 /// site across a face that can be filled now and is free, first in face order (the
-/// osteoblast builds its column of the wall outwards); none when its column is done.
+/// osteoblast builds its column of the wall outwards), else an uncovered voxel of its
+/// own layer; none when there is neither.
 fn next_voxel(view: &View<'_>, v: usize, site: u32) -> Option<usize> {
     let m = view.memory;
-    neighbours::face(view.lattice.dims, v).iter().find(|&a| {
-        m.site[a] == site
-            && m.depth[a] < m.depth[v]
-            && fillable(view, a, site)
-            && !m.has(a, flags::OSTEOBLAST)
-    })
+    let face = neighbours::face(view.lattice.dims, v);
+    let free =
+        |a: usize| m.site[a] == site && fillable(view, a, site) && !m.has(a, flags::OSTEOBLAST);
+    face.iter()
+        .find(|&a| m.depth[a] < m.depth[v] && free(a))
+        .or_else(|| {
+            // Cavities widen towards the surface, so a layer can hold more voxels than
+            // the one below it: an osteoblast whose column is done spreads sideways to
+            // a voxel of its layer that no osteoblast has covered yet.
+            face.iter()
+                .find(|&a| m.depth[a] == m.depth[v] && !m.has(a, flags::VISITED) && free(a))
+        })
 }
 
 /// Whether an osteoblast can be recruited to voxel `v` of site `site`: it can be filled
@@ -243,7 +266,10 @@ pub fn recruit(bmu: &Bmu, view: &View<'_>) -> (Vec<(u32, f32)>, bool) {
         }
         any = true;
         let tgfb = f64::from(view.signals.tgfb_pm[view.cell_of(v)]);
-        let rate = c.recruitment_per_day * 2.0 * hill(tgfb, c.tgfb_half_pm);
+        let rate = c.recruitment_per_day
+            * 2.0
+            * hill(tgfb, c.tgfb_half_pm)
+            * view.exposure.osteoblast_recruitment_factor;
         if stream.chance(rules.chance(rate)) {
             let mean = c.active_lifespan_days;
             let life = normal(&mut stream, mean, c.lifespan_cv * mean).max(1.0);

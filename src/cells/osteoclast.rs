@@ -18,7 +18,8 @@
 //!   failing that it wanders to a neighbouring surface voxel.
 //! - **Die.** Apoptosis at `a0 * (1 + s/2) / (1 + s R) / (1 + g d)` per day, with `R`
 //!   the RANKL term at its voxel (RANKL supports survival) and `d` the estrogen
-//!   deficiency (estrogen raises the rate: Manolagas, Endocr Rev 2000).
+//!   deficiency (estrogen raises the rate: Manolagas, Endocr Rev 2000), times the
+//!   factor of its bisphosphonate load ([`crate::pharmacology::bone_drug`]).
 //!
 //! # Stochasticity
 //! One stream per osteoclast and step ([`Purpose::Remodel`]): first the apoptosis
@@ -50,7 +51,7 @@ pub struct Osteoclasts {
     pub birth_step: Vec<u64>,
     /// Remodeling site (BMU) id.
     pub site: Vec<u32>,
-    /// Bisphosphonate taken up, arbitrary units (0 until drugs are modelled).
+    /// Bisphosphonate taken up, fmol.
     pub drug_load: Vec<f32>,
 }
 
@@ -123,7 +124,10 @@ impl Osteoclasts {
             / (1.0 + s * rankl)
             / view
                 .exposure
-                .estrogen_factor(c.osteoclast.estrogen_apoptosis_gain);
+                .estrogen_factor(c.osteoclast.estrogen_apoptosis_gain)
+            * view
+                .exposure
+                .osteoclast_drug_factor(f64::from(self.drug_load[i]));
         if stream.chance(rules.chance(apoptosis)) {
             return OcIntent {
                 dies: true,

@@ -8,6 +8,7 @@
 
 pub mod bench;
 mod check;
+mod collect_cmd;
 pub mod drive;
 mod info;
 mod lattice_cmd;
@@ -16,6 +17,7 @@ mod progress;
 mod report;
 mod resume_cmd;
 mod run_cmd;
+mod sweep_cmd;
 pub mod threads;
 
 use std::path::PathBuf;
@@ -50,6 +52,10 @@ pub enum Command {
     Run(run_cmd::RunArgs),
     /// Continue an interrupted run from the checkpoint in its output file, to its end.
     Resume(resume_cmd::ResumeArgs),
+    /// Parameter sweeps: plan one into a directory, run a task, write a SLURM array script.
+    Sweep(sweep_cmd::SweepArgs),
+    /// Gather every run of a planned sweep into one table (HDF5 and CSV).
+    Collect(collect_cmd::CollectArgs),
     /// Time a solver on a standard problem next to this machine's memory bandwidth.
     Bench(bench::BenchArgs),
     /// What a result file holds: provenance, config, lattice, snapshots, tables, datasets.
@@ -108,6 +114,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Measure(args) => measure::run(&args, progress),
         Command::Run(args) => run_cmd::run(&args, progress, cli.quiet),
         Command::Resume(args) => resume_cmd::run(&args, progress, cli.quiet),
+        Command::Sweep(args) => sweep_cmd::run(&args, progress, cli.quiet),
+        Command::Collect(args) => collect_cmd::run(&args, cli.quiet),
         Command::Bench(args) => bench::run(&args),
         Command::Info(args) => info::run(&args),
     }

@@ -3,12 +3,13 @@
 //! the file complete, and print the stage-time table with `--profile`. Stopped by
 //! SIGTERM or SIGINT, it checkpoints and exits with status 3 ([`super::drive`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
 
 use super::{drive, report, threads, ConfigArgs, InputError, Progress};
+use crate::config::Config;
 use crate::lattice::source;
 use crate::morphometry;
 use crate::output::FileMeta;
@@ -45,12 +46,35 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         .into());
     }
     let (n_threads, thread_source) = threads::init(args.threads)?;
+    if !quiet {
+        eprintln!("threads: {n_threads} ({thread_source})");
+    }
+    simulate(
+        &config,
+        &args.output,
+        n_threads,
+        progress,
+        quiet,
+        args.profile,
+    )
+}
+
+/// Runs the simulation `config` describes on `n_threads` threads (the pool is
+/// already set up), writes `output` (replacing any file there) and marks it
+/// complete when the run finishes. Shared by `trabecula run` and `sweep run`.
+pub(crate) fn simulate(
+    config: &Config,
+    output: &Path,
+    n_threads: usize,
+    progress: Progress,
+    quiet: bool,
+    profile: bool,
+) -> anyhow::Result<()> {
     let say = |s: String| {
         if !quiet {
             eprintln!("{s}");
         }
     };
-    say(format!("threads: {n_threads} ({thread_source})"));
     let t0 = Instant::now();
     let spinner = progress.spinner("building lattice");
     let built = source::build(&config.lattice, config.run.seed)?;
@@ -62,7 +86,7 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         t0.elapsed().as_secs_f64()
     ));
 
-    let mut sim = Simulation::new(&config, built.lattice)?;
+    let mut sim = Simulation::new(config, built.lattice)?;
     let meta = FileMeta {
         software_version: crate::VERSION.to_string(),
         git_revision: crate::GIT_REVISION.to_string(),
@@ -72,7 +96,7 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
         threads: n_threads as u32,
     };
     let mut sink = Hdf5Sink::create(
-        &args.output,
+        output,
         &meta,
         sim.world(),
         &report::metric_triples(&metrics),
@@ -90,11 +114,11 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
     let t1 = Instant::now();
     let mut checkpoints = drive::CheckpointStats::default();
     let outcome = drive::drive(&mut sim, &mut sink, &stop, progress, &mut checkpoints)?;
-    drive::conclude(outcome, &sim, sink, &args.output)?;
+    drive::conclude(outcome, &sim, sink, output)?;
     let wall = t1.elapsed().as_secs_f64();
     say(drive::summary(&sim, clock.total_steps(), wall));
-    report_end(&sim, args.profile, checkpoints, &say);
-    say(format!("wrote {}", args.output.display()));
+    report_end(&sim, profile, checkpoints, &say);
+    say(format!("wrote {}", output.display()));
     Ok(())
 }
 

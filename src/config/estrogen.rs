@@ -3,12 +3,19 @@
 //!
 //! ```toml
 //! [estrogen]
-//! schedule = "menopause"        # or "constant"
+//! schedule = "menopause"        # constant | premenopausal | menopause | postmenopausal
+//!                               # | men | ovarian_suppression
 //! level_pg_ml = 100             # the constant level, or the level before menopause
 //! menopause_start_day = 365
 //! menopause_duration_days = 621 # E2 falls 64% over about 1.7 y (Peterson & Riggs)
 //! menopause_fall_fraction = 0.64
 //! ```
+//!
+//! `premenopausal` is `constant` at `level_pg_ml`; `postmenopausal` holds
+//! `postmenopausal_pg_ml`; `men` holds `men_pg_ml`, with `men_reference_pg_ml` as the
+//! level at which a man's bone is at balance; `ovarian_suppression` holds
+//! `level_pg_ml` until `suppression_start_day`, then `postmenopausal_pg_ml` (goserelin
+//! as a standing background; the `goserelin` drug entry does the same on a schedule).
 //!
 //! The cell rules read E2 through a saturating signal relative to a premenopausal
 //! reference level (see [`crate::pharmacology`]): every estrogen-dependent rate in
@@ -25,6 +32,14 @@ use super::reader::{Range, Section};
 pub enum EstrogenSchedule {
     /// `level_pg_ml` throughout.
     Constant,
+    /// `level_pg_ml` throughout (a premenopausal woman; the same as `Constant`).
+    Premenopausal,
+    /// `postmenopausal_pg_ml` throughout.
+    Postmenopausal,
+    /// `men_pg_ml` throughout, bone at balance at `men_reference_pg_ml`.
+    Men,
+    /// `level_pg_ml` until `suppression_start_day`, then `postmenopausal_pg_ml`.
+    OvarianSuppression,
     /// `level_pg_ml` until `menopause_start_day`, then a linear fall by
     /// `menopause_fall_fraction` of it over `menopause_duration_days`, then constant.
     Menopause,
@@ -53,6 +68,19 @@ param_table! {
         /// Fraction of `level_pg_ml` lost over the transition, [0, 1]. Default 0.64
         /// (E2 falls about 64%, Peterson & Riggs).
         menopause_fall_fraction: Range::closed(0.0, 1.0) => 0.64,
+        /// Postmenopausal serum E2, pg/mL, [0, 1000]. Default 10 (below 20 pg/mL, often
+        /// below 14; REFERENCE.md section 4). Also the level ovarian suppression
+        /// (goserelin) brings premenopausal E2 down to.
+        postmenopausal_pg_ml: Range::closed(0.0, 1000.0) => 10.0,
+        /// Serum E2 of a man, pg/mL, [0, 1000]. Default 15 (older men about 15 pg/mL,
+        /// REFERENCE.md section 4); higher on testosterone therapy (aromatization).
+        men_pg_ml: Range::closed(0.0, 1000.0) => 15.0,
+        /// E2 at which a man's bone is at balance (his deficiency reference), pg/mL,
+        /// (0, 1000]. Default 15 (model choice: the usual male level; testosterone's own
+        /// action on bone is folded into it).
+        men_reference_pg_ml: Range::open_closed(0.0, 1000.0) => 15.0,
+        /// Day (after spin-up) ovarian suppression starts, [0, 1e5]. Default 0.
+        suppression_start_day: Range::closed(0.0, 1e5) => 0.0,
     }
 }
 
@@ -75,14 +103,29 @@ impl Default for EstrogenConfig {
     }
 }
 
-/// Validates `[estrogen]` (absent: a constant premenopausal level). The menopause keys
-/// are accepted with either schedule (a constant schedule ignores them), so the
+/// Validates `[estrogen]` (absent: a constant premenopausal level). Every level and
+/// timing key is accepted with any schedule (a schedule ignores those it does not use), so the
 /// recorded config, which lists every key, validates back.
 pub fn estrogen_section(s: &Section<'_, '_>) -> Option<EstrogenConfig> {
     let schedule = s
-        .choice("schedule", &["constant", "menopause"], Some("constant"))
+        .choice(
+            "schedule",
+            &[
+                "constant",
+                "premenopausal",
+                "menopause",
+                "postmenopausal",
+                "men",
+                "ovarian_suppression",
+            ],
+            Some("constant"),
+        )
         .map(|k| match k {
             "menopause" => EstrogenSchedule::Menopause,
+            "premenopausal" => EstrogenSchedule::Premenopausal,
+            "postmenopausal" => EstrogenSchedule::Postmenopausal,
+            "men" => EstrogenSchedule::Men,
+            "ovarian_suppression" => EstrogenSchedule::OvarianSuppression,
             _ => EstrogenSchedule::Constant,
         });
     let levels = EstrogenLevels::read(s);

@@ -10,12 +10,14 @@
 //! applied to the raw form first, so they are validated exactly like the file.
 
 pub mod cells;
+pub mod clinical;
+pub mod drugs;
 mod error;
 pub mod estrogen;
 pub mod fields;
 mod overrides;
 mod params;
-mod reader;
+pub(crate) mod reader;
 pub mod schema;
 mod suggest;
 mod types;

@@ -166,8 +166,19 @@ fn collect_paths(prefix: &str, table: &Table, out: &mut Vec<String>) {
             format!("{prefix}.{k}")
         };
         out.push(path.clone());
-        if let Value::Table(t) = v {
-            collect_paths(&path, t, out);
+        match v {
+            Value::Table(t) => collect_paths(&path, t, out),
+            Value::Array(items) if items.iter().all(Value::is_table) => {
+                // An array of tables (`[[drug]]`): its entries are `drug[0]`, `drug[1]`...
+                for (i, item) in items.iter().enumerate() {
+                    if let Value::Table(t) = item {
+                        let entry = format!("{path}[{i}]");
+                        out.push(entry.clone());
+                        collect_paths(&entry, t, out);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -256,6 +267,34 @@ impl<'a> Section<'a, '_> {
             }
         };
         self.reader.section(&path, table)
+    }
+
+    /// The entries of the array of tables `key` (`[[key]]` in TOML), each a section
+    /// at path `key[i]`; absent gives none, anything but an array of tables is a
+    /// problem.
+    pub fn table_array(&self, key: &str) -> Vec<Section<'a, '_>> {
+        let path = self.path_of(key);
+        match self.raw_value(key) {
+            None => Vec::new(),
+            Some(Value::Array(items)) if items.iter().all(Value::is_table) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    self.reader
+                        .section(&format!("{path}[{i}]"), item.as_table())
+                })
+                .collect(),
+            Some(other) => {
+                self.reader.problem(
+                    &path,
+                    format!(
+                        "expected an array of tables ([[{key}]] entries), found {}",
+                        other.type_str()
+                    ),
+                );
+                Vec::new()
+            }
+        }
     }
 
     /// A number in `range`; integers are accepted for floats. Absent keys give

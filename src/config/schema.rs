@@ -32,12 +32,18 @@ pub fn validate(reader: &Reader<'_>, root: &Table, base_dir: &Path) -> Option<Co
     let fields = super::fields::fields_section(&top.table("fields"));
     let estrogen = super::estrogen::estrogen_section(&top.table("estrogen"));
     let cells = super::cells::cells_section(&top.table("cells"));
+    let pharmacology = super::drugs::pharmacology_section(&top.table("pharmacology"));
+    let clinical = super::clinical::clinical_section(&top.table("clinical"));
+    let drugs = super::drugs::drug_entries(&top);
     Some(Config {
         run: run?,
         lattice: lattice?,
         fields: fields?,
         estrogen: estrogen?,
         cells: cells?,
+        pharmacology: pharmacology?,
+        clinical: clinical?,
+        drugs: drugs?,
     })
 }
 

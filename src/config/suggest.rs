@@ -39,9 +39,12 @@ pub fn locate_line(source: &str, path: &str) -> Option<usize> {
         None => ("", path),
     };
     let mut table = String::new();
+    // Entries seen so far of each array of tables (`[[drug]]` is `drug[0]`, ...).
+    let mut entries: std::collections::BTreeMap<String, usize> = Default::default();
     for (n, raw) in source.lines().enumerate() {
         let line = raw.trim();
         if let Some(h) = line.strip_prefix('[') {
+            let array = h.starts_with('[');
             let name = h.trim_start_matches('[');
             let name = name.split(']').next().unwrap_or("");
             table = name
@@ -49,6 +52,11 @@ pub fn locate_line(source: &str, path: &str) -> Option<usize> {
                 .map(|s| s.trim().trim_matches('"'))
                 .collect::<Vec<_>>()
                 .join(".");
+            if array {
+                let k = entries.entry(table.clone()).or_insert(0);
+                table = format!("{table}[{k}]");
+                *k += 1;
+            }
             if table == path {
                 return Some(n + 1);
             }
@@ -67,7 +75,12 @@ pub fn locate_line(source: &str, path: &str) -> Option<usize> {
             return Some(n + 1);
         }
     }
-    None
+    // A key inside an inline table of an array entry (`start_when = { ... }`), or one
+    // missing from an entry: the line of the inline table or of the entry's header.
+    match path.rsplit_once('.') {
+        Some((p, _)) if p.contains('[') => locate_line(source, p),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -102,5 +115,17 @@ mod tests {
         assert_eq!(locate_line(src, "lattice.synthetic.bv_tv"), Some(7));
         assert_eq!(locate_line(src, "lattice.synthetic"), Some(6));
         assert_eq!(locate_line(src, "lattice.nope"), None);
+    }
+
+    #[test]
+    fn lines_of_array_entries_and_their_inline_tables() {
+        let src = "[run]\nseed = 1\n[[drug]]\nname = \"a\"\n[[drug]]\nname = \"b\"\nstart_when = { t_score_below = -2 }\n";
+        assert_eq!(locate_line(src, "drug[0].name"), Some(4));
+        assert_eq!(locate_line(src, "drug[1].name"), Some(6));
+        assert_eq!(
+            locate_line(src, "drug[1].start_when.t_score_below"),
+            Some(7)
+        );
+        assert_eq!(locate_line(src, "drug[1]"), Some(5));
     }
 }

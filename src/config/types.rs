@@ -21,6 +21,13 @@ pub struct Config {
     pub estrogen: super::estrogen::EstrogenConfig,
     /// Parameters of the cell rules.
     pub cells: super::cells::CellsConfig,
+    /// Effect parameters of the drugs (`[pharmacology]`).
+    pub pharmacology: super::drugs::PharmacologyParams,
+    /// Mapping to the clinical readouts (`[clinical]`).
+    pub clinical: super::clinical::ClinicalConfig,
+    /// Drug schedule entries (`[[drug]]`), in file order.
+    #[serde(rename = "drug", skip_serializing_if = "Vec::is_empty")]
+    pub drugs: Vec<super::drugs::DrugConfig>,
 }
 
 /// Run-wide settings (`[run]`).

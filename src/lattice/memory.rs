@@ -13,6 +13,7 @@
 //! | `up` | direction | face direction (0-5: -x, +x, -y, +y, -z, +z) towards that surface, [`NO_DIRECTION`] outside cavities |
 //! | `osteoid_steps` | steps | steps since new bone was first deposited in the voxel (mineralization lag) |
 //! | `flags` | bits | [`flags`] |
+//! | `bisphosphonate_fmol` | fmol | bisphosphonate held by the voxel's bone ([`crate::pharmacology::bone_drug`]) |
 
 use super::Lattice;
 
@@ -31,6 +32,10 @@ pub mod flags {
     pub const LINING: u8 = 16;
     /// New bone in the voxel is still mineralizing.
     pub const MINERALIZING: u8 = 32;
+    /// Refill waits just below the bone threshold: filling on would have changed
+    /// topology (bridged bone or walled marrow in). The voxel no longer holds back the
+    /// wall above it.
+    pub const DEFERRED: u8 = 64;
 }
 
 /// Value of [`VoxelMemory::up`] outside cavities.
@@ -53,6 +58,8 @@ pub struct VoxelMemory {
     pub osteoid_steps: Vec<u16>,
     /// [`flags`] bits.
     pub flags: Vec<u8>,
+    /// Bisphosphonate held by the voxel's bone, fmol.
+    pub bisphosphonate_fmol: Vec<f32>,
 }
 
 impl VoxelMemory {
@@ -71,6 +78,7 @@ impl VoxelMemory {
             up: vec![NO_DIRECTION; n],
             osteoid_steps: vec![0; n],
             flags: vec![0; n],
+            bisphosphonate_fmol: vec![0.0; n],
         }
     }
 
@@ -92,6 +100,6 @@ impl VoxelMemory {
 
     /// Bytes held.
     pub fn bytes(&self) -> usize {
-        self.mineral_fraction.len() * (4 + 4 + 4 + 1 + 1 + 2 + 1)
+        self.mineral_fraction.len() * (4 + 4 + 4 + 1 + 1 + 2 + 1 + 4)
     }
 }

@@ -74,8 +74,14 @@
 //! [`read_events`]) read everything the writer writes; see [`reader`]. What a file
 //! holds without its bulk data (datasets and shapes, table sizes, completeness)
 //! comes from the methods in [`inventory`].
+//!
+//! # Sweep collections
+//!
+//! `trabecula collect` writes a different, simpler file: plain tables of many
+//! runs; see [`collection`].
 
 pub mod checkpoint;
+pub mod collection;
 mod decode;
 pub mod error;
 pub mod inventory;

@@ -1,119 +1,265 @@
-//! What the body's chemistry exposes the cells to at each step: serum estradiol now,
-//! drug levels later.
+//! What the body's chemistry exposes the cells to at each step: serum estradiol and
+//! the drugs.
 //!
 //! The cell rules never read the config's hormone or drug settings directly; they
-//! read one [`Exposure`] per step, built here from the schedule. A drug added later
-//! becomes a new field of [`Exposure`] (a tissue level, a bound fraction) computed by
-//! its pharmacokinetics in this module, and the rules that respond to it read that
-//! field.
+//! read one [`Exposure`] per step, built here from the estrogen source and the drug
+//! schedule by [`Pharmacology::advance`], which also receives the run's latest
+//! clinical readouts ([`Readouts`]) for conditional starts.
+//!
+//! One file per agent:
+//! - [`estrogen`]: estrogen sources (premenopausal, menopause transition,
+//!   postmenopausal, men, ovarian suppression) and the estrogen signal on bone;
+//! - [`aromatase`]: anastrozole, letrozole, exemestane (E2 suppression; exemestane's
+//!   mild anabolic effect); [`goserelin`]: ovarian function suppression;
+//!   [`tamoxifen`]: partial agonist signal on bone;
+//! - [`bisphosphonate`]: alendronate, risedronate, zoledronic acid, the dose reaching
+//!   bone; [`bone_drug`]: binding, burial, release, osteoclast uptake and apoptosis;
+//! - [`denosumab`]: two-compartment PK, tissue level feeding the denosumab field;
+//! - [`teriparatide`]: daily anabolic pulse;
+//! - [`schedule`]: administrations of a `[[drug]]` entry; [`drug`]: the names.
 //!
 //! Estrogen acts through a saturating signal `s(E2) = E2 / (E2 + EC50)` relative to
-//! its value at the premenopausal reference level. The rules use the *deficiency*
-//! `d = max(0, 1 - s(E2) / s(E_ref))`: 0 at the reference level, 1 without estrogen
-//! (and 0 above the reference: supraphysiological estrogen is not modelled as
-//! protective beyond the premenopausal state).
+//! its value at the reference level; SERM agonism adds to the signal. The rules use
+//! the *deficiency* `d = max(0, 1 - s / s(E_ref))` (see [`estrogen`]).
 
-use crate::config::estrogen::{EstrogenConfig, EstrogenSchedule};
+pub mod aromatase;
+pub mod bisphosphonate;
+pub mod bone_drug;
+pub mod denosumab;
+pub mod drug;
+pub mod estrogen;
+pub mod goserelin;
+pub mod schedule;
+pub mod tamoxifen;
+pub mod teriparatide;
 
-/// The exposure of one step.
+pub use bone_drug::ApoptosisResponse;
+pub use drug::{Drug, DrugKind};
+pub use schedule::{Readouts, Regimen};
+
+use crate::config::drugs::{DrugConfig, PharmacologyParams};
+use crate::config::estrogen::EstrogenConfig;
+use crate::config::Config;
+use denosumab::DenosumabPk;
+
+/// The exposure of one step: everything the cell rules read from hormones and drugs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Exposure {
     /// Simulated day (after spin-up; negative during spin-up).
     pub day: f64,
-    /// Serum estradiol, pg/mL.
+    /// Serum estradiol after aromatase inhibitors and ovarian suppression, pg/mL.
     pub e2_pg_ml: f64,
-    /// Estrogen deficiency in [0, 1] (see the module documentation).
+    /// Estrogen deficiency on bone in [0, 1], SERM agonism included.
     pub estrogen_deficiency: f64,
+    /// Bisphosphonate laid on exposed bone this step, fmol per um^2 of surface.
+    pub bisphosphonate_fmol_per_um2: f64,
+    /// How an osteoclast's bisphosphonate load raises its apoptosis rate.
+    pub bisphosphonate_response: ApoptosisResponse,
+    /// Serum denosumab, ng/mL.
+    pub denosumab_serum_ng_ml: f64,
+    /// Marrow interstitial denosumab, pM (fed into the denosumab field).
+    pub denosumab_tissue_pm: f64,
+    /// Teriparatide's daily-averaged anabolic signal (1 at 20 ug daily).
+    pub anabolic_signal: f64,
+    /// Factor on osteoblast recruitment (teriparatide, exemestane), 1 without drugs.
+    pub osteoblast_recruitment_factor: f64,
+    /// Factor on osteoblast apposition (teriparatide, exemestane), 1 without drugs.
+    pub osteoblast_activity_factor: f64,
 }
 
 impl Exposure {
+    /// No drugs: only the estrogen state.
+    pub fn hormones_only(day: f64, e2_pg_ml: f64, estrogen_deficiency: f64) -> Self {
+        Self {
+            day,
+            e2_pg_ml,
+            estrogen_deficiency,
+            bisphosphonate_fmol_per_um2: 0.0,
+            bisphosphonate_response: ApoptosisResponse::default(),
+            denosumab_serum_ng_ml: 0.0,
+            denosumab_tissue_pm: 0.0,
+            anabolic_signal: 0.0,
+            osteoblast_recruitment_factor: 1.0,
+            osteoblast_activity_factor: 1.0,
+        }
+    }
+
     /// `1 + gain * deficiency`: how an estrogen-suppressed rate scales.
     #[inline]
     pub fn estrogen_factor(&self, gain: f64) -> f64 {
         1.0 + gain * self.estrogen_deficiency
     }
+
+    /// Factor on the apoptosis rate of an osteoclast holding `load_fmol` of
+    /// bisphosphonate.
+    #[inline]
+    pub fn osteoclast_drug_factor(&self, load_fmol: f64) -> f64 {
+        bone_drug::apoptosis_factor(load_fmol, &self.bisphosphonate_response)
+    }
 }
 
-/// The hormone (and later drug) schedule of a run.
+/// The hormone and drug schedule of a run, with its pharmacokinetic state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pharmacology {
     estrogen: EstrogenConfig,
+    params: PharmacologyParams,
+    regimens: Vec<Regimen>,
+    denosumab: DenosumabPk,
+    /// Day of the PK state.
+    pk_day: Option<f64>,
+    current: Option<Exposure>,
 }
 
 impl Pharmacology {
-    /// From the validated config.
-    pub fn new(estrogen: &EstrogenConfig) -> Self {
+    /// From the validated parts of the config.
+    pub fn new(
+        estrogen: &EstrogenConfig,
+        params: &PharmacologyParams,
+        drugs: &[DrugConfig],
+    ) -> Self {
         Self {
             estrogen: estrogen.clone(),
+            params: params.clone(),
+            regimens: drugs.iter().map(Regimen::from_config).collect(),
+            denosumab: DenosumabPk::new(denosumab::PkParams::default()),
+            pk_day: None,
+            current: None,
         }
     }
 
-    /// Serum E2 at `day`, pg/mL. Days before 0 (spin-up) read the day-0 level.
+    /// From a validated config.
+    pub fn from_config(c: &Config) -> Self {
+        Self::new(&c.estrogen, &c.pharmacology, &c.drugs)
+    }
+
+    /// Whether any entry schedules a drug of `kind`.
+    pub fn uses(&self, kind: DrugKind) -> bool {
+        self.regimens.iter().any(|r| r.drug.kind() == kind)
+    }
+
+    /// The schedule's entries (anchors of conditional starts included).
+    pub fn regimens(&self) -> &[Regimen] {
+        &self.regimens
+    }
+
+    /// The serum denosumab PK state.
+    pub fn denosumab(&self) -> &DenosumabPk {
+        &self.denosumab
+    }
+
+    /// Serum E2 at `day` before drugs, pg/mL.
     pub fn e2_pg_ml(&self, day: f64) -> f64 {
-        let l = &self.estrogen.levels;
-        let day = day.max(0.0);
-        match self.estrogen.schedule {
-            EstrogenSchedule::Constant => l.level_pg_ml,
-            EstrogenSchedule::Menopause => {
-                let t = (day - l.menopause_start_day) / l.menopause_duration_days;
-                let progress = t.clamp(0.0, 1.0);
-                l.level_pg_ml * (1.0 - l.menopause_fall_fraction * progress)
+        estrogen::baseline_e2_pg_ml(&self.estrogen, day)
+    }
+
+    /// Estrogen deficiency at serum level `e2_pg_ml` without drugs.
+    pub fn deficiency(&self, e2_pg_ml: f64) -> f64 {
+        estrogen::deficiency(&self.estrogen, e2_pg_ml, 0.0)
+    }
+
+    /// The last exposure computed, dated `day` (the hormone state at `day` before any
+    /// step was advanced).
+    pub fn current(&self, day: f64) -> Exposure {
+        match self.current {
+            Some(e) => Exposure { day, ..e },
+            None => {
+                let e2 = self.e2_pg_ml(day);
+                Exposure::hormones_only(day, e2, self.deficiency(e2))
             }
         }
     }
 
-    /// Estrogen deficiency at serum level `e2_pg_ml` (see the module documentation).
-    pub fn deficiency(&self, e2_pg_ml: f64) -> f64 {
-        let l = &self.estrogen.levels;
-        let signal = |e: f64| e / (e + l.ec50_pg_ml);
-        (1.0 - signal(e2_pg_ml.max(0.0)) / signal(l.reference_pg_ml)).clamp(0.0, 1.0)
-    }
-
-    /// The exposure at `day`.
-    pub fn exposure(&self, day: f64) -> Exposure {
-        let e2 = self.e2_pg_ml(day);
-        Exposure {
+    /// Advances hormones and drugs to the step starting at `day` and returns its
+    /// exposure: conditional starts are checked against `readouts`, doses given in
+    /// `(previous day, day]` are administered, the denosumab PK is integrated to `day`.
+    /// Advancing to the same day again returns the same exposure.
+    pub fn advance(&mut self, day: f64, readouts: &Readouts) -> Exposure {
+        if let (Some(e), Some(d)) = (self.current, self.pk_day) {
+            if d == day {
+                return e;
+            }
+        }
+        let from = self.pk_day.unwrap_or(f64::NEG_INFINITY);
+        for r in &mut self.regimens {
+            r.try_start(day, readouts);
+        }
+        let p = &self.params;
+        let mut e2 = self.e2_pg_ml(day);
+        let mut agonist = 0.0;
+        let mut bisphosphonate_umol = 0.0;
+        let mut anabolic = 0.0;
+        let mut exemestane = false;
+        let mut denosumab_doses: Vec<(f64, f64)> = Vec::new();
+        let mut suppressions = Vec::new();
+        for r in &self.regimens {
+            let acts = r.acts_at(day);
+            match r.drug.kind() {
+                DrugKind::AromataseInhibitor if acts => {
+                    suppressions.push(aromatase::suppression(r.drug, r.mg_per_day()));
+                    exemestane |= r.drug == Drug::Exemestane;
+                }
+                DrugKind::OvarianSuppression if acts => {
+                    e2 = goserelin::suppressed_e2(e2, self.estrogen.levels.postmenopausal_pg_ml);
+                }
+                DrugKind::Serm if acts => {
+                    agonist +=
+                        tamoxifen::agonist_signal(r.mg_per_day(), p.tamoxifen_agonist_signal);
+                }
+                DrugKind::Bisphosphonate => {
+                    let n = r.administrations(from, day).len() as f64;
+                    bisphosphonate_umol += n * bisphosphonate::dose_to_bone_umol(r.drug, r.dose_mg);
+                }
+                DrugKind::AntiRankl => {
+                    for t in r.administrations(from, day) {
+                        denosumab_doses.push((t, r.dose_mg));
+                    }
+                }
+                DrugKind::Anabolic => {
+                    anabolic += teriparatide::daily_signal(r.mg_on_day_of(day));
+                }
+                _ => {}
+            }
+        }
+        let e2 = aromatase::suppressed_e2(e2, suppressions);
+        // Denosumab PK: doses in time order, RK4 between them.
+        denosumab_doses.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut t = self.pk_day.unwrap_or(day);
+        for (td, mg) in denosumab_doses {
+            self.denosumab
+                .advance((td - t).max(0.0) * 24.0, denosumab::RK4_STEP_H);
+            self.denosumab.dose(mg);
+            t = td.max(t);
+        }
+        self.denosumab
+            .advance((day - t).max(0.0) * 24.0, denosumab::RK4_STEP_H);
+        self.pk_day = Some(day);
+        let serum = self.denosumab.serum_ng_ml();
+        let formation = if exemestane {
+            1.0 + p.exemestane_formation_gain
+        } else {
+            1.0
+        };
+        let exposure = Exposure {
             day,
             e2_pg_ml: e2,
-            estrogen_deficiency: self.deficiency(e2),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::estrogen::EstrogenLevels;
-
-    fn menopause() -> Pharmacology {
-        Pharmacology::new(&EstrogenConfig {
-            schedule: EstrogenSchedule::Menopause,
-            levels: EstrogenLevels {
-                menopause_start_day: 100.0,
-                ..EstrogenLevels::default()
+            estrogen_deficiency: estrogen::deficiency(&self.estrogen, e2, agonist),
+            bisphosphonate_fmol_per_um2: bisphosphonate::surface_fmol_per_um2(
+                bisphosphonate_umol,
+                p.skeletal_surface_m2,
+            ),
+            bisphosphonate_response: ApoptosisResponse {
+                gain: p.bisphosphonate_apoptosis_gain,
+                half_load_fmol: p.bisphosphonate_half_load_fmol,
+                hill: p.bisphosphonate_hill,
             },
-        })
-    }
-
-    #[test]
-    fn menopause_falls_linearly_by_the_fraction_then_holds() {
-        let p = menopause();
-        assert_eq!(p.e2_pg_ml(-50.0), 100.0);
-        assert_eq!(p.e2_pg_ml(100.0), 100.0);
-        assert!((p.e2_pg_ml(100.0 + 621.0 / 2.0) - 68.0).abs() < 1e-9);
-        assert!((p.e2_pg_ml(721.0) - 36.0).abs() < 1e-9);
-        assert!((p.e2_pg_ml(5000.0) - 36.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn deficiency_is_zero_at_the_reference_and_one_without_estrogen() {
-        let p = menopause();
-        assert_eq!(p.deficiency(100.0), 0.0);
-        assert_eq!(p.deficiency(300.0), 0.0);
-        assert_eq!(p.deficiency(0.0), 1.0);
-        let d10 = p.deficiency(10.0);
-        let d36 = p.deficiency(36.0);
-        assert!(0.0 < d36 && d36 < d10 && d10 < 1.0, "{d36} {d10}");
-        assert!((p.exposure(0.0).estrogen_factor(2.0) - 1.0).abs() < 1e-12);
+            denosumab_serum_ng_ml: serum,
+            denosumab_tissue_pm: denosumab::tissue_pm(serum, p.denosumab_tissue_ratio),
+            anabolic_signal: anabolic,
+            osteoblast_recruitment_factor: formation
+                * (1.0 + p.teriparatide_recruitment_gain * anabolic),
+            osteoblast_activity_factor: formation * (1.0 + p.teriparatide_activity_gain * anabolic),
+        };
+        self.current = Some(exposure);
+        exposure
     }
 }

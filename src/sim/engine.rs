@@ -8,19 +8,28 @@
 //! counter-based random stream; `remodel` and `apply_events` apply them serially in
 //! id order (osteoclasts, then osteoblasts; deaths, then births), so a voxel claimed
 //! twice goes to the lower id and the output is bit-identical for any thread count.
+//!
+//! `exposure` advances the hormone and drug schedule ([`crate::pharmacology`]) with the
+//! latest clinical readouts (the T-score of the last row, for conditional starts) and
+//! lays any bisphosphonate dose on bone ([`super::dosing`]); `remodel` hands the drug
+//! released from each resorbed voxel to the osteoclast resorbing it.
 
 use rayon::prelude::*;
 
 use crate::cells::{osteoblast, precursor, ObFate, Phase, Rules, View};
+use crate::config::clinical::ClinicalConfig;
 use crate::config::{Config, RunConfig};
 use crate::fields::FieldError;
+use crate::fields::Species;
 use crate::lattice::memory::flags;
 use crate::lattice::Lattice;
 use crate::morphometry::{local_thickness, Phase as MaskPhase};
 use crate::output::OutputError;
-use crate::pharmacology::{Exposure, Pharmacology};
+use crate::pharmacology::{DrugKind, Exposure, Pharmacology, Readouts};
 
+use super::clinical::ClinicalBaseline;
 use super::clock::Clock;
+use super::dosing;
 use super::measure::{measure, Measurement};
 use super::record::{Histogram, Sink};
 use super::remodel::{self, TopologyEvent};
@@ -57,6 +66,9 @@ pub struct Simulation {
     species: Vec<usize>,
     buffers: SourceBuffers,
     events: Vec<TopologyEvent>,
+    clinical: ClinicalConfig,
+    baseline: ClinicalBaseline,
+    readouts: Readouts,
 }
 
 /// Osteoblasts recruited to one site this step: the site, `(voxel, programmed life in
@@ -80,15 +92,20 @@ impl Simulation {
         let clock = Clock::new(&config.run);
         let rules = Rules::new(&config.cells, lattice.voxel_um, clock.dt_days());
         let mut world = World::new(config, lattice, &rules)?;
-        let pharmacology = Pharmacology::new(&config.estrogen);
+        let pharmacology = Pharmacology::from_config(config);
         if rules.cells.tcell.enabled {
-            let exposure = pharmacology.exposure(clock.day_at(0));
+            let exposure = pharmacology.current(clock.day_at(0));
             let target = tcell_target(&world, &rules, &exposure);
             world.seed_tcells(target.round() as usize, config.run.seed);
         }
+        let denosumab = pharmacology
+            .uses(DrugKind::AntiRankl)
+            .then_some(Species::Denosumab);
         let species = SOLVED
             .iter()
-            .filter_map(|&s| world.fields.index_of(s))
+            .copied()
+            .chain(denosumab)
+            .filter_map(|s| world.fields.index_of(s))
             .collect();
         Ok(Self {
             world,
@@ -103,6 +120,9 @@ impl Simulation {
             species,
             buffers: SourceBuffers::default(),
             events: Vec::new(),
+            clinical: config.clinical.clone(),
+            baseline: ClinicalBaseline::default(),
+            readouts: Readouts::default(),
         })
     }
 
@@ -124,6 +144,11 @@ impl Simulation {
     /// The run settings.
     pub fn run_config(&self) -> &RunConfig {
         &self.run
+    }
+
+    /// The hormone and drug schedule with its state.
+    pub fn pharmacology(&self) -> &Pharmacology {
+        &self.pharmacology
     }
 
     /// Time per stage so far.
@@ -153,7 +178,7 @@ impl Simulation {
             return Ok(());
         }
         self.started = true;
-        let exposure = self.pharmacology.exposure(self.clock.day_at(0));
+        let exposure = self.pharmacology.current(self.clock.day_at(0));
         self.secrete_and_solve(&exposure, true)?;
         self.measure_and_record(sink, &exposure, true)
     }
@@ -195,10 +220,13 @@ impl Simulation {
             return Ok(());
         }
         let day = self.clock.day_at(self.step);
-        let pharmacology = &self.pharmacology;
-        let exposure = self
-            .timers
-            .time(Stage::Exposure, || pharmacology.exposure(day));
+        let (pharmacology, readouts) = (&mut self.pharmacology, &self.readouts);
+        let world = &mut self.world;
+        let exposure = self.timers.time(Stage::Exposure, || {
+            let exposure = pharmacology.advance(day, readouts);
+            dosing::bind(world, &exposure);
+            exposure
+        });
         self.secrete_and_solve(&exposure, false)?;
         let intents = {
             let view = View {
@@ -243,7 +271,7 @@ impl Simulation {
                 Ok(())
             })?;
         if due {
-            let exposure = self.pharmacology.exposure(self.day());
+            let exposure = self.pharmacology.current(self.day());
             self.measure_and_record(sink, &exposure, false)?;
         }
         Ok(())
@@ -266,10 +294,18 @@ impl Simulation {
             || day.rem_euclid(i64::from(self.run.measure_every_days)) == 0;
         let snapshot = self.snapshot_due(day);
         let (w, last, dt) = (&self.world, &self.last_totals, self.clock.dt_days());
+        let clinical = &self.clinical;
+        let baseline = &mut self.baseline;
         let row: Option<Measurement> = row_due.then(|| {
-            self.timers
-                .time(Stage::Measure, || measure(w, exposure, last, dt))
+            self.timers.time(Stage::Measure, || {
+                let mut row = measure(w, exposure, last, dt, clinical);
+                baseline.fill(&mut row, clinical);
+                row
+            })
         });
+        if let Some(t) = row.as_ref().map(|r| r.t_score).filter(|t| t.is_finite()) {
+            self.readouts.t_score = Some(t);
+        }
         let histogram = snapshot.then(|| {
             self.timers.time(Stage::Measure, || Histogram {
                 day: day as f64,
@@ -377,7 +413,9 @@ fn remodel_stage(
         }
         let site = world.osteoclasts.site[i];
         for &(j, amount) in &intent.resorb {
+            let before = world.lattice.bone_fraction[j as usize];
             remodel::resorb(world, rules, site, j as usize, amount, step, events);
+            dosing::uptake(world, i, j as usize, before);
         }
         if let Some(q) = intent.move_to {
             if world.mask.data[q as usize] == 0 {

@@ -6,9 +6,12 @@
 //! the interval in years (the fraction of the surface activated per year, Ac.f); both
 //! surfaces count voxel faces of the lattice.
 
+use crate::config::clinical::ClinicalConfig;
 use crate::fields::Species;
 use crate::morphometry;
-use crate::pharmacology::Exposure;
+use crate::pharmacology::{bone_drug, Exposure};
+
+use super::clinical;
 
 use super::world::{Totals, World};
 
@@ -92,6 +95,34 @@ pub struct Measurement {
     pub tnf_pm: f64,
     /// Mean TGF-beta in marrow, pM.
     pub tgfb_pm: f64,
+    /// Serum denosumab, ug/mL.
+    pub denosumab_serum_ug_ml: f64,
+    /// Mean denosumab in marrow (the field), pM.
+    pub denosumab_pm: f64,
+    /// Teriparatide's daily anabolic signal (1 at 20 ug daily).
+    pub anabolic_signal: f64,
+    /// Bisphosphonate on exposed bone, fmol.
+    pub bisphosphonate_surface_fmol: f64,
+    /// Bisphosphonate buried under bone, fmol.
+    pub bisphosphonate_buried_fmol: f64,
+    /// Bisphosphonate taken up by osteoclasts so far, fmol.
+    pub bisphosphonate_taken_up_fmol: f64,
+    /// Bisphosphonate laid on the volume's bone so far, fmol.
+    pub bisphosphonate_delivered_fmol: f64,
+    /// Resorption marker (CTX) relative to baseline ([`super::clinical`]).
+    pub ctx_relative: f64,
+    /// Formation marker (P1NP) relative to baseline.
+    pub p1np_relative: f64,
+    /// Trabecular vBMD, mg/cm^3 hydroxyapatite.
+    pub vbmd_mg_cm3: f64,
+    /// Trabecular vBMD change from day 0, %.
+    pub vbmd_change_pct: f64,
+    /// Lumbar-spine aBMD change from day 0, %.
+    pub spine_abmd_change_pct: f64,
+    /// Total-hip aBMD change from day 0, %.
+    pub hip_abmd_change_pct: f64,
+    /// Lumbar-spine T-score.
+    pub t_score: f64,
 }
 
 impl Measurement {
@@ -143,6 +174,36 @@ impl Measurement {
             ("il6_pm", "pM", self.il6_pm),
             ("tnf_pm", "pM", self.tnf_pm),
             ("tgfb_pm", "pM", self.tgfb_pm),
+            ("denosumab_serum_ug_ml", "ug/mL", self.denosumab_serum_ug_ml),
+            ("denosumab_pm", "pM", self.denosumab_pm),
+            ("anabolic_signal", "1", self.anabolic_signal),
+            (
+                "bisphosphonate_surface_fmol",
+                "fmol",
+                self.bisphosphonate_surface_fmol,
+            ),
+            (
+                "bisphosphonate_buried_fmol",
+                "fmol",
+                self.bisphosphonate_buried_fmol,
+            ),
+            (
+                "bisphosphonate_taken_up_fmol",
+                "fmol",
+                self.bisphosphonate_taken_up_fmol,
+            ),
+            (
+                "bisphosphonate_delivered_fmol",
+                "fmol",
+                self.bisphosphonate_delivered_fmol,
+            ),
+            ("ctx_relative", "1", self.ctx_relative),
+            ("p1np_relative", "1", self.p1np_relative),
+            ("vbmd_mg_cm3", "mg/cm^3", self.vbmd_mg_cm3),
+            ("vbmd_change_pct", "%", self.vbmd_change_pct),
+            ("spine_abmd_change_pct", "%", self.spine_abmd_change_pct),
+            ("hip_abmd_change_pct", "%", self.hip_abmd_change_pct),
+            ("t_score", "1", self.t_score),
         ]
     }
 }
@@ -164,8 +225,15 @@ fn marrow_mean(world: &World, values: &[f32]) -> f64 {
 }
 
 /// Measures the world at `exposure.day`; `since` holds the totals and step count of
-/// the previous row (for interval rates) and `dt_days` the step length.
-pub fn measure(world: &World, exposure: &Exposure, since: &Totals, dt_days: f64) -> Measurement {
+/// the previous row (for interval rates) and `dt_days` the step length. The clinical
+/// columns relative to a baseline are left for [`super::clinical::ClinicalBaseline`].
+pub fn measure(
+    world: &World,
+    exposure: &Exposure,
+    since: &Totals,
+    dt_days: f64,
+    clinical: &ClinicalConfig,
+) -> Measurement {
     let metrics = morphometry::measure(&world.mask);
     let t = &world.totals;
     let dims = world.lattice.dims;
@@ -194,6 +262,7 @@ pub fn measure(world: &World, exposure: &Exposure, since: &Totals, dt_days: f64)
         .fold((0.0f64, 0.0f64), |(b, m), (&f, &x)| {
             (b + f64::from(f), m + f64::from(f) * f64::from(x))
         });
+    let (surface_bp, buried_bp) = bone_drug::inventory(&world.memory, &world.lattice, &world.mask);
     let conc = |s: Species| {
         world
             .fields
@@ -239,5 +308,17 @@ pub fn measure(world: &World, exposure: &Exposure, since: &Totals, dt_days: f64)
         il6_pm: conc(Species::Il6),
         tnf_pm: conc(Species::Tnf),
         tgfb_pm: conc(Species::Tgfb),
+        denosumab_serum_ug_ml: exposure.denosumab_serum_ng_ml * 1e-3,
+        denosumab_pm: conc(Species::Denosumab),
+        anabolic_signal: exposure.anabolic_signal,
+        bisphosphonate_surface_fmol: surface_bp,
+        bisphosphonate_buried_fmol: buried_bp,
+        bisphosphonate_taken_up_fmol: t.bisphosphonate_taken_up_fmol,
+        bisphosphonate_delivered_fmol: t.bisphosphonate_delivered_fmol,
+        vbmd_mg_cm3: clinical::vbmd_mg_cm3(
+            mineral / dims.len() as f64,
+            clinical.hydroxyapatite_mg_cm3,
+        ),
+        ..Measurement::default()
     }
 }

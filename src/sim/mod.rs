@@ -6,7 +6,9 @@
 //! it between steps.
 
 pub mod checkpoint;
+pub mod clinical;
 pub mod clock;
+pub mod dosing;
 pub mod engine;
 pub mod measure;
 pub mod record;

@@ -7,7 +7,9 @@
 //! - lining cells (one per quiescent surface voxel) and active osteoblasts: RANKL,
 //!   raised by IL-6 and by estrogen loss, and OPG, lowered by estrogen loss;
 //! - activated T-cells: RANKL and TNF-alpha;
-//! - resorption in the previous step: TGF-beta released from the matrix (coupling).
+//! - resorption in the previous step: TGF-beta released from the matrix (coupling);
+//! - denosumab: its tissue level as a uniform marrow background
+//!   ([`crate::pharmacology::denosumab`]; solved only in runs that schedule it).
 //!
 //! Every accumulation runs serially in id order or elementwise per field cell, so the
 //! sums are the same for any thread count.
@@ -25,7 +27,8 @@ use super::world::World;
 /// Seconds per day.
 const S_PER_DAY: f64 = 86_400.0;
 
-/// The transported species the cell model uses (denosumab waits for the drug model).
+/// The transported species the cell model always uses (denosumab is added by runs that
+/// schedule it).
 pub const SOLVED: [Species; 6] = [
     Species::Rankl,
     Species::Opg,
@@ -115,6 +118,9 @@ pub fn secrete(
     fields.clear_sources();
     for (species, rate_pm_per_s) in marrow::background(&c.marrow, exposure) {
         fields.add_background(species, rate_pm_per_s)?;
+    }
+    if exposure.denosumab_tissue_pm > 0.0 {
+        crate::pharmacology::denosumab::feed_field(fields, exposure.denosumab_tissue_pm)?;
     }
     let to_pm = 1.0 / (MOLECULES_PER_UM3_PER_PM * fields.grid().cell_volume_um3());
     for (species, acc) in [

@@ -38,6 +38,10 @@ pub struct Totals {
     pub field_solves: u64,
     /// V-cycles over all solves and species.
     pub field_cycles: u64,
+    /// Bisphosphonate laid on the volume's bone, fmol.
+    pub bisphosphonate_delivered_fmol: f64,
+    /// Bisphosphonate taken up by osteoclasts, fmol.
+    pub bisphosphonate_taken_up_fmol: f64,
 }
 
 /// Everything the simulation evolves.

@@ -1,0 +1,110 @@
+//! Writing a plan directory (layout in [`super::manifest`]): the task configs, the
+//! manifest and a copy of the sweep file. Nothing is written until every task's
+//! config has validated ([`super::plan::build`]); an existing plan is replaced only
+//! with `force`, and then its `runs/` folder is kept, renamed, never deleted.
+
+use std::path::{Path, PathBuf};
+
+use super::file::SweepFile;
+use super::manifest::{config_rel, output_rel, Manifest, SweepInfo, TaskEntry, MANIFEST};
+use super::plan::PlannedTask;
+use crate::cli::InputError;
+
+/// Quotes a path for a POSIX shell when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Writes the plan of `sweep` into `dir` (created if needed). `binary` is the
+/// trabecula binary the rerun commands name. Returns the manifest and, when an
+/// earlier plan's `runs/` folder was set aside, where it went.
+pub fn write_plan(
+    sweep: &SweepFile,
+    planned: &[PlannedTask],
+    dir: &Path,
+    force: bool,
+    binary: &Path,
+) -> anyhow::Result<(Manifest, Option<PathBuf>)> {
+    if dir.join(MANIFEST).exists() && !force {
+        return Err(InputError(format!(
+            "{} already holds a plan ({MANIFEST}); choose another directory or pass --force to replace it",
+            dir.display()
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(dir)?;
+    let dir = std::path::absolute(dir)?;
+    let mut moved = None;
+    if force {
+        // The old array script covers the old tasks: `sweep slurm` writes a new one.
+        let _ = std::fs::remove_file(dir.join("sweep.sbatch"));
+        let _ = std::fs::remove_dir_all(dir.join("configs"));
+        let runs = dir.join("runs");
+        if runs.exists() {
+            let mut k = 1;
+            let target = loop {
+                let c = dir.join(format!("runs.replaced-{k}"));
+                if !c.exists() {
+                    break c;
+                }
+                k += 1;
+            };
+            std::fs::rename(&runs, &target)?;
+            moved = Some(target);
+        }
+    }
+    std::fs::create_dir_all(dir.join("configs"))?;
+    std::fs::create_dir_all(dir.join("runs"))?;
+    let bin = shell_quote(&binary.display().to_string());
+    let mut tasks = Vec::with_capacity(planned.len());
+    for p in planned {
+        let id = p.task.id;
+        let (config, output) = (config_rel(id), output_rel(id));
+        let header = format!(
+            "# Task {id} of sweep `{}` (replicate {}, seed {}), planned from {}.\n",
+            sweep.name,
+            p.task.replicate,
+            p.task.seed,
+            sweep.path.display()
+        );
+        std::fs::write(dir.join(&config), header + &p.config.to_toml())?;
+        let command = format!(
+            "{bin} run {} -o {}",
+            shell_quote(&dir.join(&config).display().to_string()),
+            shell_quote(&dir.join(&output).display().to_string())
+        );
+        tasks.push(TaskEntry {
+            id,
+            replicate: p.task.replicate,
+            seed: p.task.seed,
+            config,
+            output,
+            command,
+            params: p.task.params.iter().cloned().collect(),
+        });
+    }
+    let manifest = Manifest {
+        sweep: SweepInfo {
+            name: sweep.name.clone(),
+            sweep_file: sweep.path.display().to_string(),
+            base_config: sweep.base.display().to_string(),
+            seed: sweep.seed,
+            replicates: sweep.replicates,
+            lhs_samples: sweep.lhs_samples,
+            axes: sweep.axes.iter().map(|a| a.key.clone()).collect(),
+            binary: binary.display().to_string(),
+            software_version: crate::VERSION.to_string(),
+        },
+        tasks,
+    };
+    std::fs::write(dir.join("sweep.toml"), &sweep.text)?;
+    manifest.write(&dir)?;
+    Ok((manifest, moved))
+}
