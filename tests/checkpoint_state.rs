@@ -2,7 +2,8 @@
 //! checkpoint and the original, stepped on together, record the same rows and events
 //! and reach the same state, byte for byte in its encoding (every array, the
 //! steady solver's f64 warm-start solutions included); a damaged or foreign
-//! checkpoint is refused.
+//! checkpoint is refused. The run doses drugs before the checkpoint, so the
+//! pharmacokinetic state and the clinical baselines must travel with it.
 
 use std::path::Path;
 
@@ -29,6 +30,21 @@ steady_tolerance = 1e-3
 
 [cells.precursor]
 initiation_per_mm2_per_day = 0.2
+
+# Drugs with state: denosumab's PK compartments (dosed before the checkpoint),
+# bisphosphonate on and under the bone, and a conditional start.
+[[drug]]
+name = "denosumab"
+start_day = 2
+interval_days = 182
+dose_mg = 60
+
+[[drug]]
+name = "zoledronic_acid"
+start_day = 0
+interval_days = 182
+dose_mg = 4
+start_when = { t_score_below = -1.0 }
 "#;
 
 fn setup() -> (config::Config, Simulation) {

@@ -26,7 +26,7 @@ use crate::grid::BoneMask;
 use crate::lattice::{Lattice, VoxelMemory};
 
 /// How an osteoclast's bisphosphonate load raises its apoptosis rate.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApoptosisResponse {
     /// Largest rise of the rate, minus one (`g`).
     pub gain: f64,

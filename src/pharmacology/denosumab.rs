@@ -62,7 +62,7 @@ pub const RK4_STEP_H: f64 = 1.0;
 pub const PM_PER_NG_ML: f64 = 1e-6 / MOLAR_MASS_G_PER_MOL * 1e12;
 
 /// Model parameters (the published values by default; tests vary `vmax`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PkParams {
     /// Central volume, mL.
     pub vc_ml: f64,
@@ -98,7 +98,7 @@ impl Default for PkParams {
 }
 
 /// The PK state: amounts in the depot, central and peripheral compartments, ng.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DenosumabPk {
     /// Parameters.
     pub params: PkParams,

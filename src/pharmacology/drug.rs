@@ -17,7 +17,9 @@
 use serde::Serialize;
 
 /// A drug a schedule can name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Drug {
     /// Non-steroidal aromatase inhibitor.

@@ -43,7 +43,7 @@ use crate::config::Config;
 use denosumab::DenosumabPk;
 
 /// The exposure of one step: everything the cell rules read from hormones and drugs.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Exposure {
     /// Simulated day (after spin-up; negative during spin-up).
     pub day: f64,
@@ -98,6 +98,16 @@ impl Exposure {
     }
 }
 
+/// What of [`Pharmacology`] evolves during a run (the rest comes from the config):
+/// held in checkpoints.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PharmacologyState {
+    regimens: Vec<Regimen>,
+    denosumab: DenosumabPk,
+    pk_day: Option<f64>,
+    current: Option<Exposure>,
+}
+
 /// The hormone and drug schedule of a run, with its pharmacokinetic state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pharmacology {
@@ -130,6 +140,24 @@ impl Pharmacology {
     /// From a validated config.
     pub fn from_config(c: &Config) -> Self {
         Self::new(&c.estrogen, &c.pharmacology, &c.drugs)
+    }
+
+    /// The evolving state (schedules started, PK amounts, the current exposure).
+    pub fn state(&self) -> PharmacologyState {
+        PharmacologyState {
+            regimens: self.regimens.clone(),
+            denosumab: self.denosumab,
+            pk_day: self.pk_day,
+            current: self.current,
+        }
+    }
+
+    /// Restores the evolving state from [`Self::state`] of a run of the same config.
+    pub fn restore(&mut self, state: PharmacologyState) {
+        self.regimens = state.regimens;
+        self.denosumab = state.denosumab;
+        self.pk_day = state.pk_day;
+        self.current = state.current;
     }
 
     /// Whether any entry schedules a drug of `kind`.

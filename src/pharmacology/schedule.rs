@@ -17,14 +17,14 @@ use super::drug::Drug;
 const EPS_DAYS: f64 = 1e-9;
 
 /// What the schedule can read from the run: the latest clinical readouts.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Readouts {
     /// Latest lumbar-spine T-score (none before the first measurement).
     pub t_score: Option<f64>,
 }
 
 /// One scheduled drug.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Regimen {
     /// The drug.
     pub drug: Drug,

@@ -11,10 +11,13 @@
 //! incremental bone sum, the resorption of the last step per field cell (next
 //! step's TGF-beta source), mineralizing voxels, running totals and the next cell
 //! id; and the totals at the last time-series row, from which the next row's
-//! interval rates (activation frequency and the like) are taken.
+//! interval rates (activation frequency and the like) are taken; the evolving part of
+//! the hormone and drug schedule (conditional starts that fired, the denosumab PK
+//! compartments, the current exposure), the clinical baselines (turnover and vBMD
+//! the relative readouts divide by) and the last readouts the schedule reads.
 //!
 //! What is not held is rebuilt from the config stored in the output file: rules,
-//! clock, estrogen schedule (a function of the day, no state), binding constants,
+//! clock, estrogen levels and drug regimens as configured, binding constants,
 //! species parameters; random numbers come from counter-based streams keyed by
 //! (seed, step, id, purpose), so there is no generator state. Scratch buffers and
 //! stage timers start afresh. Encoding destructures the world exhaustively, so a
@@ -41,13 +44,15 @@ use crate::fields::{FieldError, FieldState};
 use crate::grid::BoneMask;
 use crate::lattice::{Lattice, VoxelMemory};
 
+use super::clinical::ClinicalBaseline;
 use super::engine::{SimError, Simulation};
 use super::surface::Surface;
 use super::world::{Totals, World};
+use crate::pharmacology::{PharmacologyState, Readouts};
 
 /// Version of the checkpoint encoding. Raise it when the header or the state's
 /// layout changes in a way the version string would not reveal.
-pub const CHECKPOINT_FORMAT: u32 = 1;
+pub const CHECKPOINT_FORMAT: u32 = 2;
 
 /// First bytes of every checkpoint.
 const MAGIC: [u8; 8] = *b"TRBCKPT\0";
@@ -114,6 +119,9 @@ struct State<'a> {
     mineralizing: Cow<'a, [u32]>,
     totals: Cow<'a, Totals>,
     next_cell_id: u64,
+    pharmacology: PharmacologyState,
+    baseline: Cow<'a, ClinicalBaseline>,
+    readouts: Readouts,
 }
 
 impl Simulation {
@@ -168,6 +176,9 @@ impl Simulation {
             mineralizing: Cow::Borrowed(mineralizing),
             totals: Cow::Borrowed(totals),
             next_cell_id: *next_cell_id,
+            pharmacology: self.pharmacology.state(),
+            baseline: Cow::Borrowed(&self.baseline),
+            readouts: self.readouts,
         };
         let mut out = bincode::serialize(&header).expect("a header always encodes");
         bincode::serialize_into(&mut out, &state).expect("in-memory state always encodes");
@@ -236,6 +247,9 @@ impl Simulation {
         sim.step = state.step;
         sim.started = state.started;
         sim.last_totals = state.last_totals.into_owned();
+        sim.pharmacology.restore(state.pharmacology);
+        sim.baseline = state.baseline.into_owned();
+        sim.readouts = state.readouts;
         Ok(sim)
     }
 }

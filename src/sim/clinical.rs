@@ -59,7 +59,7 @@ pub fn t_score(t0: f64, abmd_change_pct: f64, young_mean_g_cm2: f64, young_sd_g_
 }
 
 /// The run's baselines, set as the rows come in.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClinicalBaseline {
     /// Resorption and formation rates of the baseline interval, 1/y.
     pub turnover: Option<(f64, f64)>,

@@ -56,7 +56,7 @@ const GEOMETRY_EVERY_DAYS: u64 = 7;
 pub struct Simulation {
     pub(super) world: World,
     rules: Rules,
-    pharmacology: Pharmacology,
+    pub(super) pharmacology: Pharmacology,
     clock: Clock,
     run: RunConfig,
     pub(super) step: u64,
@@ -67,8 +67,8 @@ pub struct Simulation {
     buffers: SourceBuffers,
     events: Vec<TopologyEvent>,
     clinical: ClinicalConfig,
-    baseline: ClinicalBaseline,
-    readouts: Readouts,
+    pub(super) baseline: ClinicalBaseline,
+    pub(super) readouts: Readouts,
 }
 
 /// Osteoblasts recruited to one site this step: the site, `(voxel, programmed life in
