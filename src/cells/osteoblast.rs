@@ -164,7 +164,7 @@ impl Osteoblasts {
             intent.deposit = need.min(rate as f32);
             return intent;
         }
-        if owed(view, v, site) > REFILL_EPS && !view.memory.has(v, flags::DEFERRED) {
+        if owed(view, v, site) > REFILL_EPS {
             // Its voxel still owes refill but the floor below is not done: wait.
             return intent;
         }
@@ -194,51 +194,30 @@ pub fn owed(view: &View<'_>, v: usize, site: u32) -> f32 {
     (m.refill_target[v] - view.lattice.bone_fraction[v]).max(0.0)
 }
 
-/// Whether voxel `v` of site `site` can be filled now: it owes refill, is not waiting
-/// below the threshold ([`flags::DEFERRED`]), has bone to build on, and no deeper
-/// voxel of the site across its faces is still being refilled: a cavity is refilled
-/// from its floor up, so no marrow is walled in.
+/// Whether voxel `v` of site `site` can be filled now: it owes refill, it has bone to
+/// build on, and no deeper voxel of the site across its faces still owes: a cavity is
+/// refilled from its floor up, so no marrow is walled in.
 #[inline]
 pub fn fillable(view: &View<'_>, v: usize, site: u32) -> bool {
     let m = view.memory;
     owed(view, v, site) > REFILL_EPS
-        && !m.has(v, flags::DEFERRED)
         && (view.is_bone(v) || view.supported(v))
-        && neighbours::face(view.lattice.dims, v)
-            .iter()
-            .all(|u| !(m.site[u] == site && m.depth[u] > m.depth[v] && in_progress(view, u, site)))
-}
-
-/// Whether voxel `u` of site `site` will still be refilled: it owes refill, is not
-/// waiting below the threshold, and is not orphaned (covered once, its osteoblast
-/// gone: a voxel is recruited to once per cycle). Only such a voxel holds back the
-/// wall above it; one that will never fill does not stop its neighbours' refill.
-#[inline]
-fn in_progress(view: &View<'_>, u: usize, site: u32) -> bool {
-    let m = view.memory;
-    owed(view, u, site) > REFILL_EPS
-        && !m.has(u, flags::DEFERRED)
-        && (m.has(u, flags::OSTEOBLAST) || !m.has(u, flags::VISITED))
+        && neighbours::face(view.lattice.dims, v).iter().all(|u| {
+            !(m.site[u] == site && m.depth[u] > m.depth[v] && owed(view, u, site) > REFILL_EPS)
+        })
 }
 
 /// The next voxel for an osteoblast whose voxel `v` is done: a shallower voxel of its
 /// site across a face that can be filled now and is free, first in face order (the
-/// osteoblast builds its column of the wall outwards), else an uncovered voxel of its
-/// own layer; none when there is neither.
+/// osteoblast builds its column of the wall outwards); none when its column is done.
 fn next_voxel(view: &View<'_>, v: usize, site: u32) -> Option<usize> {
     let m = view.memory;
-    let face = neighbours::face(view.lattice.dims, v);
-    let free =
-        |a: usize| m.site[a] == site && fillable(view, a, site) && !m.has(a, flags::OSTEOBLAST);
-    face.iter()
-        .find(|&a| m.depth[a] < m.depth[v] && free(a))
-        .or_else(|| {
-            // Cavities widen towards the surface, so a layer can hold more voxels than
-            // the one below it: an osteoblast whose column is done spreads sideways to
-            // a voxel of its layer that no osteoblast has covered yet.
-            face.iter()
-                .find(|&a| m.depth[a] == m.depth[v] && !m.has(a, flags::VISITED) && free(a))
-        })
+    neighbours::face(view.lattice.dims, v).iter().find(|&a| {
+        m.site[a] == site
+            && m.depth[a] < m.depth[v]
+            && fillable(view, a, site)
+            && !m.has(a, flags::OSTEOBLAST)
+    })
 }
 
 /// Whether an osteoblast can be recruited to voxel `v` of site `site`: it can be filled

@@ -32,10 +32,6 @@ pub mod flags {
     pub const LINING: u8 = 16;
     /// New bone in the voxel is still mineralizing.
     pub const MINERALIZING: u8 = 32;
-    /// Refill waits just below the bone threshold: filling on would have changed
-    /// topology (bridged bone or walled marrow in). The voxel no longer holds back the
-    /// wall above it.
-    pub const DEFERRED: u8 = 64;
 }
 
 /// Value of [`VoxelMemory::up`] outside cavities.

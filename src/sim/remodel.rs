@@ -86,7 +86,7 @@ pub fn resorb(
         m.site[j] = site;
         m.depth[j] = layer;
         m.up[j] = up;
-        m.set(j, flags::VISITED | flags::BLOCKED | flags::DEFERRED, false);
+        m.set(j, flags::VISITED | flags::BLOCKED, false);
         if let Some(b) = world.bmus.get_mut(site) {
             b.voxels.push(j as u32);
         }
@@ -153,10 +153,8 @@ pub fn deposit(
             // cavity around it is refilled further; a true bridge never becomes
             // possible.
             world.totals.deferred_refills += 1;
-            world.memory.set(v, flags::DEFERRED, true);
             add = (BELOW_THRESHOLD - before).max(0.0);
         } else {
-            world.memory.set(v, flags::DEFERRED, false);
             flips = true;
         }
     }
@@ -251,7 +249,7 @@ pub fn close_site(
         m.depth[v] = 0;
         m.up[v] = NO_DIRECTION;
         m.refill_target[v] = 0.0;
-        m.set(v, flags::VISITED | flags::BLOCKED | flags::DEFERRED, false);
+        m.set(v, flags::VISITED | flags::BLOCKED, false);
         world.surface.refresh(&world.mask, &mut world.memory, v);
     }
     let face_um2 = rules.voxel_um * rules.voxel_um;
