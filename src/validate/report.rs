@@ -28,8 +28,10 @@ pub struct Row {
     pub reference: Option<&'static str>,
     /// Time point as the table shows it.
     pub time: &'static str,
-    /// Time point, days after day 0.
+    /// Day read, days after day 0: the time point, or the quick set's horizon.
     pub day: f64,
+    /// The target's time point, days after day 0.
+    pub target_day: f64,
     /// Mean over replicates.
     pub model_mean: f64,
     /// Sample SD over replicates.
@@ -42,15 +44,16 @@ pub struct Row {
     pub band_low: f64,
     /// Passing band, high end.
     pub band_high: f64,
-    /// Whether the mean is in the band.
-    pub pass: bool,
+    /// Whether the mean is in the band; `None` when read before the target's time
+    /// point (the quick set's shorter horizons): not judged.
+    pub pass: Option<bool>,
     /// Where the target comes from.
     pub source: &'static str,
 }
 
 impl Row {
     /// The row of check `c` from its per-replicate values.
-    pub fn new(c: &Check, values: Vec<f64>, mean: f64, sd: f64) -> Self {
+    pub fn new(c: &Check, day: f64, values: Vec<f64>, mean: f64, sd: f64) -> Self {
         let (band_low, band_high) = c.target.band();
         Row {
             scenario: c.scenario,
@@ -58,15 +61,25 @@ impl Row {
             arm: c.arm,
             reference: c.reference,
             time: c.time,
-            day: c.day,
+            day,
+            target_day: c.day,
             model_mean: mean,
             model_sd: sd,
             values,
             target: c.target,
             band_low,
             band_high,
-            pass: c.target.passes(mean),
+            pass: (day >= c.day).then(|| c.target.passes(mean)),
             source: c.source,
+        }
+    }
+
+    /// The time point, with the day actually read when that is earlier.
+    pub fn time_label(&self) -> String {
+        if self.day < self.target_day {
+            format!("{} (read at day {:.0})", self.time, self.day)
+        } else {
+            self.time.to_string()
         }
     }
 
@@ -96,6 +109,16 @@ pub struct Curve {
     pub targets: Vec<(f64, Target)>,
 }
 
+/// The time-series columns `--json` gives for every run.
+const SERIES: [&str; 6] = [
+    "bv_tv",
+    "spine_abmd_change_pct",
+    "hip_abmd_change_pct",
+    "ctx_relative",
+    "p1np_relative",
+    "t_score",
+];
+
 /// The whole result.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -111,8 +134,6 @@ pub struct Report {
     pub runs: usize,
     /// Wall time, s.
     pub elapsed_s: f64,
-    /// Checks left out because their time point is beyond the quick horizons.
-    pub omitted: usize,
     /// The table.
     pub rows: Vec<Row>,
     /// One trajectory per scenario and readout.
@@ -149,11 +170,16 @@ impl Report {
                 [
                     r.scenario.to_string(),
                     r.what(),
-                    r.time.to_string(),
+                    r.time_label(),
                     format!("{} +- {:.2}", num(r.model_mean), r.model_sd),
                     r.target.describe(),
                     r.target.describe_band(),
-                    if r.pass { "yes" } else { "NO" }.to_string(),
+                    match r.pass {
+                        Some(true) => "yes",
+                        Some(false) => "NO",
+                        None => "n/a",
+                    }
+                    .to_string(),
                 ]
             })
             .collect();
@@ -176,12 +202,12 @@ impl Report {
         for b in &body {
             out += &line(&b.each_ref().map(String::as_str));
         }
-        let passed = self.rows.iter().filter(|r| r.pass).count();
+        let passed = self.rows.iter().filter(|r| r.pass == Some(true)).count();
+        let judged = self.rows.iter().filter(|r| r.pass.is_some()).count();
         let _ = writeln!(
             out,
-            "{passed} of {} targets in their band; {} set, {} replicates of {}x{}x{} voxels, \
+            "{passed} of {judged} targets in their band; {} set, {} replicates of {}x{}x{} voxels, \
              {} runs in {:.0} s{}",
-            self.rows.len(),
             if self.quick { "quick" } else { "full" },
             self.replicates,
             self.shape_voxels[0],
@@ -189,10 +215,10 @@ impl Report {
             self.shape_voxels[2],
             self.runs,
             self.elapsed_s,
-            if self.omitted > 0 {
+            if judged < self.rows.len() {
                 format!(
-                    "; {} targets beyond the quick horizons not run",
-                    self.omitted
+                    "; {} rows read at the quick horizon, before their time point: n/a",
+                    self.rows.len() - judged
                 )
             } else {
                 String::new()
@@ -201,8 +227,7 @@ impl Report {
         out
     }
 
-    /// The table as CSV; `plot_of` names each scenario's PNG, `color_of` the colour of
-    /// a row's curve.
+    /// The table as CSV (columns in the module doc).
     pub fn csv(&self) -> String {
         let mut out = String::from(
             "scenario,readout,arm,reference,time,day,model_mean,model_sd,replicates,target,\
@@ -224,7 +249,7 @@ impl Report {
                 r.readout,
                 r.arm,
                 r.reference.unwrap_or(""),
-                r.time,
+                r.time_label(),
                 r.day,
                 r.model_mean,
                 r.model_sd,
@@ -232,7 +257,7 @@ impl Report {
                 r.target.value(),
                 r.band_low,
                 r.band_high,
-                r.pass,
+                r.pass.map_or("n/a", |p| if p { "true" } else { "false" }),
                 r.source.replace('"', "'"),
                 super::plot::file_name(r.scenario),
                 color,
@@ -241,7 +266,39 @@ impl Report {
         out
     }
 
-    /// The table as JSON (an object with the settings and `rows`).
+    /// Every run's series from day 0: `{arm, replicate, seed, day: [...], <column>: [...]}`
+    /// for the columns of [`SERIES`].
+    fn series_json(&self) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        for (arm, reps) in &self.arms {
+            for (r, rows) in reps.iter().enumerate() {
+                let rows: Vec<_> = rows.iter().filter(|m| m.day >= 0.0).collect();
+                let mut v = serde_json::json!({
+                    "arm": arm.name,
+                    "replicate": r,
+                    "seed": self.seeds.get(r),
+                    "day": rows.iter().map(|m| m.day).collect::<Vec<_>>(),
+                });
+                for name in SERIES {
+                    let col: Vec<f64> = rows
+                        .iter()
+                        .map(|m| {
+                            m.columns()
+                                .iter()
+                                .find(|c| c.0 == name)
+                                .map_or(f64::NAN, |c| c.2)
+                        })
+                        .collect();
+                    v[name] = serde_json::to_value(col).unwrap_or_default();
+                }
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    /// The table as JSON: an object with the settings, `rows` (the table) and `series`
+    /// (every run's main readouts from day 0).
     pub fn json(&self) -> String {
         #[derive(Serialize)]
         struct Out<'a> {
@@ -250,8 +307,8 @@ impl Report {
             shape_voxels: [u32; 3],
             seeds: &'a [u64],
             elapsed_s: f64,
-            omitted: usize,
             rows: Vec<serde_json::Value>,
+            series: Vec<serde_json::Value>,
         }
         let rows = self
             .rows
@@ -273,8 +330,8 @@ impl Report {
             shape_voxels: self.shape_voxels,
             seeds: &self.seeds,
             elapsed_s: self.elapsed_s,
-            omitted: self.omitted,
             rows,
+            series: self.series_json(),
         };
         serde_json::to_string_pretty(&out).unwrap_or_default()
     }
