@@ -233,7 +233,7 @@ fn quick_set_runs_and_shows_the_trial_directions() {
     assert!(mean(&ai) < 0.0, "{ai:?}");
     // Tamoxifen, a partial agonist on bone, does better than no treatment. With the
     // current defaults it loses less than no treatment but still loses (quick set: LS
-    // -9.8% and -11.9% at day 750, vs untreated 7.5 and 11.3 points lower), so "gains
+    // -9.8% and -11.9% at day 750, untreated 11.3 and 7.5 points lower), so "gains
     // from baseline" (ATAC: +2.8% at 5 y) is not asserted.
     let tam_abs = series_at(&json, "tamoxifen", ls, horizon);
     let tam = diff(&tam_abs, &untreated);

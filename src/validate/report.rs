@@ -3,8 +3,9 @@
 //! (`validation.csv`) and JSON.
 //!
 //! CSV columns: `scenario, readout, arm, reference, time, day, model_mean, model_sd,
-//! replicates, target, band_low, band_high, pass, source, plot`; `plot` names the PNG
-//! of the scenario and `color` the colour of the row's curve in it (the PNGs carry no
+//! replicates, target, band_low, band_high, pass, source, plot, color`; `pass` is
+//! `n/a` for a row read before its time point (the quick set), `plot` names the PNG of
+//! the scenario and `color` the colour of the row's curve in it (the PNGs carry no
 //! text, so the CSV is their legend).
 
 use std::fmt::Write as _;
