@@ -48,6 +48,7 @@ cargo test
 # most of the budget, so they are ignored in the debug profile and run here in release.
 step "cargo test --release (behaviour)"
 cargo test --release --test behaviour_estrogen
+cargo test --release --test validate
 
 step "pytest"
 "$venv/bin/python" -m pytest scripts/tests -q -p no:cacheprovider

@@ -20,6 +20,7 @@
 //!   clinical readouts.
 //! - [`sweep`]: parameter sweeps: sweep files, plans, tasks, SLURM array scripts,
 //!   collected results.
+//! - [`validate`]: the calibration targets of the science reference, run and compared.
 //! - [`cli`]: the commands behind the binary.
 
 pub mod cells;
@@ -33,6 +34,7 @@ pub mod output;
 pub mod pharmacology;
 pub mod sim;
 pub mod sweep;
+pub mod validate;
 
 /// Version of this software, recorded in every output file.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -19,6 +19,7 @@ mod resume_cmd;
 mod run_cmd;
 mod sweep_cmd;
 pub mod threads;
+mod validate_cmd;
 
 use std::path::PathBuf;
 
@@ -60,6 +61,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// What a result file holds: provenance, config, lattice, snapshots, tables, datasets.
     Info(info::InfoArgs),
+    /// Run the calibration targets of the science reference; one table of model vs trials.
+    Validate(validate_cmd::ValidateArgs),
 }
 
 /// Arguments shared by every command that reads a config.
@@ -118,6 +121,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Collect(args) => collect_cmd::run(&args, cli.quiet),
         Command::Bench(args) => bench::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::Validate(args) => validate_cmd::run(&args, cli.quiet),
     }
 }
 

@@ -1,0 +1,158 @@
+//! `trabecula validate`: run the open calibration targets of REFERENCE.md section 6
+//! and compare the model with them.
+//!
+//! - [`scenarios`]: the arms (configs built from text with `[[drug]]` entries) and the
+//!   checks (readout, arm, reference arm, day, target, source).
+//! - [`runner`]: every arm on every replicate seed, in parallel over runs (each run is
+//!   deterministic at any thread count, so the table is too), then the rows: mean and
+//!   SD over replicates; differences between arms replicate by replicate.
+//! - [`report`]: the table as text, CSV and JSON. [`plot`]: one PNG per scenario.
+//!
+//! The band rule ([`Target::band`]): a target value `t` passes when the model mean is
+//! within 30% of `|t|` of it and of the same sign; homeostasis has an absolute band
+//! (within +-1%), and the denosumab CTX target is a ceiling.
+
+pub mod plot;
+pub mod report;
+pub mod runner;
+pub mod scenarios;
+
+use serde::Serialize;
+
+use crate::sim::Measurement;
+
+pub use report::{Report, Row};
+pub use runner::{run, Scale};
+
+/// What a check reads from a run's time series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Readout {
+    /// Lumbar-spine aBMD change from day 0, %.
+    SpineAbmdPct,
+    /// Total-hip aBMD change from day 0, %.
+    HipAbmdPct,
+    /// BV/TV change from day 0, %.
+    BvTvChangePct,
+    /// CTX change from baseline, %.
+    CtxChangePct,
+    /// P1NP change from baseline, %.
+    P1npChangePct,
+    /// CTX relative to baseline.
+    CtxRelative,
+}
+
+impl Readout {
+    /// Label for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Readout::SpineAbmdPct => "LS aBMD change %",
+            Readout::HipAbmdPct => "TH aBMD change %",
+            Readout::BvTvChangePct => "BV/TV change %",
+            Readout::CtxChangePct => "CTX change %",
+            Readout::P1npChangePct => "P1NP change %",
+            Readout::CtxRelative => "CTX / baseline",
+        }
+    }
+
+    /// The readout of `row`; `day0` is the run's row at day 0 (for BV/TV).
+    pub fn value(self, row: &Measurement, day0: &Measurement) -> f64 {
+        match self {
+            Readout::SpineAbmdPct => row.spine_abmd_change_pct,
+            Readout::HipAbmdPct => row.hip_abmd_change_pct,
+            Readout::BvTvChangePct => crate::sim::clinical::percent_change(row.bv_tv, day0.bv_tv),
+            Readout::CtxChangePct => 100.0 * (row.ctx_relative - 1.0),
+            Readout::P1npChangePct => 100.0 * (row.p1np_relative - 1.0),
+            Readout::CtxRelative => row.ctx_relative,
+        }
+    }
+}
+
+/// Relative half-width of the band around a target value (30% of its magnitude).
+pub const BAND_FRACTION: f64 = 0.3;
+
+/// A target and its band.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// A trial value: pass within [`BAND_FRACTION`] of its magnitude, same sign.
+    Value(f64),
+    /// `(centre, half_width)`: pass within `centre +- half_width`.
+    Within(f64, f64),
+    /// Pass strictly below this.
+    Below(f64),
+}
+
+impl Target {
+    /// The value to mark on plots.
+    pub fn value(self) -> f64 {
+        match self {
+            Target::Value(t) | Target::Within(t, _) | Target::Below(t) => t,
+        }
+    }
+
+    /// The passing interval `(low, high)` (closed, except `Below`'s open top).
+    pub fn band(self) -> (f64, f64) {
+        match self {
+            Target::Value(t) => {
+                let (a, b) = (t - BAND_FRACTION * t.abs(), t + BAND_FRACTION * t.abs());
+                (a, b)
+            }
+            Target::Within(c, h) => (c - h, c + h),
+            Target::Below(t) => (f64::NEG_INFINITY, t),
+        }
+    }
+
+    /// Whether a model mean passes (never a NaN).
+    pub fn passes(self, mean: f64) -> bool {
+        if !mean.is_finite() {
+            return false;
+        }
+        let (lo, hi) = self.band();
+        match self {
+            Target::Value(t) => mean.signum() == t.signum() && mean >= lo && mean <= hi,
+            Target::Within(..) => mean >= lo && mean <= hi,
+            Target::Below(t) => mean < t,
+        }
+    }
+
+    /// The target as the table shows it.
+    pub fn describe(self) -> String {
+        match self {
+            Target::Value(t) => format!("{t:+.1}"),
+            Target::Within(c, h) => format!("{c:+.1} +- {h:.1}"),
+            Target::Below(t) => format!("< {t:.2}"),
+        }
+    }
+
+    /// The band as the table shows it.
+    pub fn describe_band(self) -> String {
+        let (lo, hi) = self.band();
+        match self {
+            Target::Below(t) => format!("< {t:.2}"),
+            _ => format!("[{lo:+.2}, {hi:+.2}]"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn band_rule_is_thirty_percent_of_the_magnitude_with_the_sign() {
+        let t = Target::Value(-4.0);
+        assert_eq!(t.band(), (-5.2, -2.8));
+        assert!(t.passes(-4.0) && t.passes(-2.8) && t.passes(-5.2));
+        assert!(!t.passes(-2.7) && !t.passes(-5.3) && !t.passes(4.0));
+        assert!(!t.passes(f64::NAN));
+        let t = Target::Value(10.0);
+        assert!(t.passes(7.0) && t.passes(13.0) && !t.passes(6.9) && !t.passes(-10.0));
+        let h = Target::Within(0.0, 1.0);
+        assert!(h.passes(-1.0) && h.passes(0.5) && !h.passes(1.01));
+        let b = Target::Below(0.2);
+        assert!(b.passes(0.1) && !b.passes(0.2) && !b.passes(f64::NAN));
+        assert_eq!(b.describe_band(), "< 0.20");
+        assert_eq!(Target::Value(-4.0).describe_band(), "[-5.20, -2.80]");
+    }
+}

@@ -1,0 +1,245 @@
+//! Running the validation set: every arm of [`super::scenarios::ARMS`] on every
+//! replicate seed, through the library with an in-memory sink, in parallel over runs
+//! (rayon's global pool). Each run is deterministic at any thread count, and rows are
+//! computed from the runs in a fixed order, so the table does not depend on `--threads`.
+//!
+//! A row reads its readout at its day by linear interpolation between the two
+//! time-series rows around it; a difference between arms is taken within each
+//! replicate (same seed, so same lattice and spin-up) before the mean and SD.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::Context;
+use rayon::prelude::*;
+
+use super::report::{Curve, Report, Row};
+use super::scenarios::{arm, Arm, Check, ARMS, CHECKS};
+use super::Readout;
+use crate::config;
+use crate::lattice::source;
+use crate::sim::{Measurement, MemorySink, Simulation};
+use crate::sweep::lhs::replicate_seed;
+
+/// Seed the replicate seeds derive from.
+pub const VALIDATION_SEED: u64 = 20_261_121;
+
+/// How big the validation set is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scale {
+    /// The quick set (shorter horizons).
+    pub quick: bool,
+    /// Replicates (derived seeds) per arm.
+    pub replicates: u32,
+    /// Lattice shape, voxels (x, y, z) at 20 um.
+    pub shape_voxels: [u32; 3],
+    /// Premenopausal or postmenopausal spin-up before day 0, days.
+    pub spinup_days: u32,
+}
+
+impl Scale {
+    /// The full set: 4 replicates of a 1.2 mm iliac-crest cube, the horizons of the
+    /// trials (measured cost: see the README's "Validation" section).
+    pub fn full() -> Self {
+        Scale {
+            quick: false,
+            replicates: 4,
+            shape_voxels: [60, 60, 60],
+            spinup_days: 365,
+        }
+    }
+
+    /// The quick set: 2 replicates of the smallest domain the iliac-crest preset fits
+    /// (1.0 x 1.0 x 1.2 mm, as the behaviour tests), horizons of at most 2 years.
+    pub fn quick() -> Self {
+        Scale {
+            quick: true,
+            replicates: 2,
+            shape_voxels: [50, 50, 60],
+            spinup_days: 365,
+        }
+    }
+
+    /// Days an arm runs after day 0 at this scale.
+    pub fn days(&self, arm: &Arm) -> u32 {
+        if self.quick {
+            arm.quick_days
+        } else {
+            arm.days
+        }
+    }
+}
+
+/// The config text of `arm` on replicate seed `seed`.
+pub fn config_text(arm: &Arm, scale: &Scale, seed: u64) -> String {
+    let [nx, ny, nz] = scale.shape_voxels;
+    format!(
+        "[run]\nseed = {seed}\nspinup_days = {spinup}\ndays = {days}\n\
+         measure_every_days = {measure}\nsnapshot_every_days = 0\n\n\
+         [lattice]\nvoxel_um = 20.0\nshape_voxels = [{nx}, {ny}, {nz}]\n\n\
+         [lattice.synthetic]\npreset = \"iliac_crest\"\n\n\
+         [fields]\nsteady_tolerance = 1e-3\n\n[estrogen]\n{estrogen}\n\n{drugs}",
+        spinup = scale.spinup_days,
+        days = scale.days(arm),
+        measure = arm.measure_every_days,
+        estrogen = arm.estrogen,
+        drugs = arm.drugs,
+    )
+}
+
+/// Runs one arm on one seed; the time-series rows.
+pub fn run_arm(arm: &Arm, scale: &Scale, seed: u64) -> anyhow::Result<Vec<Measurement>> {
+    let text = config_text(arm, scale, seed);
+    let origin = format!("validation arm {}", arm.name);
+    let config = config::parse(&text, &origin, Path::new("."), &[])
+        .with_context(|| format!("{origin}: the built-in config is invalid"))?;
+    let built = source::build(&config.lattice, config.run.seed)
+        .with_context(|| format!("{origin}: building the lattice"))?;
+    let mut sim = Simulation::new(&config, built.lattice)
+        .with_context(|| format!("{origin} (seed {seed}): starting"))?;
+    let mut sink = MemorySink::default();
+    sim.run(&mut sink, |_| {})
+        .with_context(|| format!("{origin} (seed {seed}): run failed"))?;
+    Ok(sink.measurements)
+}
+
+/// The day a check is read at this scale: its time point, or the last day its arms
+/// reach in the quick set (then the row is shown but not judged).
+pub fn eval_day(scale: &Scale, c: &Check) -> f64 {
+    let reach = |name: &str| arm(name).map_or(0.0, |a| f64::from(scale.days(a)));
+    let horizon = c
+        .reference
+        .map_or(reach(c.arm), |r| reach(c.arm).min(reach(r)));
+    c.day.min(horizon)
+}
+
+/// The readout of `rows` at `day`, interpolated linearly between the rows around it
+/// (NaN outside the rows).
+pub fn read_at(rows: &[Measurement], readout: Readout, day: f64) -> f64 {
+    let Some(day0) = rows.iter().find(|m| m.day >= 0.0) else {
+        return f64::NAN;
+    };
+    let i = rows.partition_point(|m| m.day < day);
+    if i < rows.len() && rows[i].day == day {
+        return readout.value(&rows[i], day0);
+    }
+    if i == 0 || i == rows.len() {
+        return f64::NAN;
+    }
+    let (a, b) = (&rows[i - 1], &rows[i]);
+    let w = (day - a.day) / (b.day - a.day);
+    let (va, vb) = (readout.value(a, day0), readout.value(b, day0));
+    va + w * (vb - va)
+}
+
+/// Mean and sample SD (0 for one value).
+pub fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (m, var.sqrt())
+}
+
+/// The runs of every arm: `runs[arm][replicate]`.
+pub type Runs = Vec<(&'static Arm, Vec<Vec<Measurement>>)>;
+
+/// Runs the set; `log` receives one line per finished run.
+pub fn run(scale: &Scale, log: &(dyn Fn(&str) + Sync)) -> anyhow::Result<Report> {
+    let start = Instant::now();
+    let arms: Vec<&'static Arm> = ARMS.iter().collect();
+    let seeds: Vec<u64> = (0..scale.replicates)
+        .map(|r| replicate_seed(VALIDATION_SEED, r))
+        .collect();
+    let jobs: Vec<(usize, usize)> = (0..arms.len())
+        .flat_map(|a| (0..seeds.len()).map(move |r| (a, r)))
+        .collect();
+    let done = AtomicUsize::new(0);
+    let results: Vec<anyhow::Result<Vec<Measurement>>> = jobs
+        .par_iter()
+        .map(|&(a, r)| {
+            let t = Instant::now();
+            let out = run_arm(arms[a], scale, seeds[r]);
+            let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+            log(&format!(
+                "[{k}/{}] {} replicate {r}: {:.0} s",
+                jobs.len(),
+                arms[a].name,
+                t.elapsed().as_secs_f64()
+            ));
+            out
+        })
+        .collect();
+    let mut runs: Runs = arms.iter().map(|a| (*a, Vec::new())).collect();
+    for (&(a, _), res) in jobs.iter().zip(results) {
+        runs[a].1.push(res?);
+    }
+    let (rows, curves) = tabulate(scale, &runs);
+    Ok(Report {
+        quick: scale.quick,
+        replicates: scale.replicates,
+        shape_voxels: scale.shape_voxels,
+        seeds,
+        runs: jobs.len(),
+        elapsed_s: start.elapsed().as_secs_f64(),
+        rows,
+        curves,
+        arms: runs,
+    })
+}
+
+/// Per-replicate values of a check's readout at `day` (arm minus reference).
+fn values_at(runs: &Runs, c: &Check, day: f64) -> Vec<f64> {
+    let reps = |name: &str| &runs.iter().find(|(a, _)| a.name == name).unwrap().1;
+    let arm = reps(c.arm);
+    (0..arm.len())
+        .map(|r| {
+            let v = read_at(&arm[r], c.readout, day);
+            match c.reference {
+                Some(name) => v - read_at(&reps(name)[r], c.readout, day),
+                None => v,
+            }
+        })
+        .collect()
+}
+
+/// The rows, and one curve per (scenario, readout) for the plots.
+pub fn tabulate(scale: &Scale, runs: &Runs) -> (Vec<Row>, Vec<Curve>) {
+    let mut curves: Vec<Curve> = Vec::new();
+    let mut rows = Vec::new();
+    for c in CHECKS {
+        let day = eval_day(scale, c);
+        let values = values_at(runs, c, day);
+        let (mean, sd) = mean_sd(&values);
+        let key = |k: &Curve| k.scenario == c.scenario && k.readout == c.readout;
+        if !curves.iter().any(key) {
+            let days: Vec<f64> = runs
+                .iter()
+                .find(|(a, _)| a.name == c.arm)
+                .map(|(_, reps)| {
+                    reps[0]
+                        .iter()
+                        .map(|m| m.day)
+                        .filter(|d| *d >= 0.0)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (mean, sd): (Vec<f64>, Vec<f64>) = days
+                .iter()
+                .map(|&d| mean_sd(&values_at(runs, c, d)))
+                .unzip();
+            curves.push(Curve {
+                scenario: c.scenario,
+                readout: c.readout,
+                days,
+                mean,
+                sd,
+                targets: Vec::new(),
+            });
+        }
+        let curve = curves.iter_mut().find(|k| key(k)).unwrap();
+        curve.targets.push((c.day, c.target));
+        rows.push(Row::new(c, day, values, mean, sd));
+    }
+    (rows, curves)
+}
