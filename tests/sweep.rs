@@ -1,6 +1,6 @@
 //! Parameter sweeps end to end through the binary: plan determinism, Latin-hypercube
 //! stratification, replicate seeds, sweep-file errors, `sweep run` then `collect`,
-//! and the SLURM array script.
+//! a task stopped by SIGTERM and resumed by `sweep run`, and the SLURM array script.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -323,4 +323,81 @@ fn slurm_script_covers_every_task() {
     assert!(p.join("logs").is_dir());
     let bad = trabecula(&["sweep", "slurm", s(&p), "--mem", "4 G"]);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+/// A task stopped by SIGTERM (a SLURM time limit) checkpoints and exits with 3;
+/// `sweep run` of the same task then resumes it rather than starting over, and the
+/// result equals the task's uninterrupted run.
+#[test]
+fn sweep_run_resumes_a_task_stopped_at_its_time_limit() {
+    use trabecula::output::OutputReader;
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = write_sweep(
+        dir.path(),
+        "[sweep]\nbase = \"base.toml\"\nreplicates = 1\n[fixed]\n\"run.days\" = 400\n\
+         \"run.measure_every_days\" = 10\n[axes]\n\"estrogen.level_pg_ml\" = [10.0]\n",
+    );
+    let p = dir.path().join("plan");
+    plan(&sweep, &p);
+    let output = p.join("runs/task_0000.h5");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trabecula"))
+        .args(["sweep", "run", s(&p), "--task", "0", "--threads", "1"])
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("SLURM_CPUS_PER_TASK")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    loop {
+        let rows = OutputReader::open(&output)
+            .and_then(|r| r.read_timeseries())
+            .map(|t| t.rows())
+            .unwrap_or(0);
+        if rows >= 3 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the task ended before it could be stopped"
+        );
+        assert!(t0.elapsed().as_secs() < 120, "no rows after 2 minutes");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let stopped = child.wait_with_output().unwrap();
+    assert_eq!(stopped.status.code(), Some(3), "{}", stderr(&stopped));
+
+    let again = trabecula(&["sweep", "run", s(&p), "--task", "0", "--threads", "1"]);
+    let e = stderr(&again);
+    assert_eq!(again.status.code(), Some(0), "{e}");
+    assert!(e.contains("resuming"), "{e}");
+    assert!(!e.contains("starting over"), "{e}");
+    let resumed = OutputReader::open(&output).unwrap();
+    assert!(resumed.is_complete().unwrap());
+
+    // The same task uninterrupted, from its planned config.
+    let reference = dir.path().join("reference.h5");
+    let config = p.join("configs/task_0000.toml");
+    let o = trabecula(&[
+        "--quiet",
+        "run",
+        s(&config),
+        "-o",
+        s(&reference),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let a = OutputReader::open(&reference)
+        .unwrap()
+        .read_timeseries()
+        .unwrap();
+    let b = resumed.read_timeseries().unwrap();
+    assert!(a.rows() >= 40);
+    assert_eq!(format!("{a:?}"), format!("{b:?}"), "resumed task differs");
 }
