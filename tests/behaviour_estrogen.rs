@@ -2,10 +2,10 @@
 //! premenopausal remodeling is balanced with clinically sized BMUs, and estrogen loss
 //! gives high-turnover bone loss that needs T-cells and is damped by more OPG.
 //!
-//! Every scenario runs on three seeds of a small iliac-crest lattice (1.0 x 1.0 x
-//! 1.2 mm at 20 um) after a year of premenopausal spin-up, through the library with
-//! an in-memory sink. Assertions are on the mean over seeds, with per-seed bounds
-//! only where the noise of so small a domain allows (stated at each assertion).
+//! Every scenario runs on three seeds of a small iliac-crest lattice (a 1.6 mm cube at
+//! 20 um) after a year of premenopausal spin-up, through the library with an
+//! in-memory sink. Assertions are on the mean over seeds, with per-seed bounds only
+//! where the noise of so small a domain allows (stated at each assertion).
 //!
 //! These runs take minutes in the unoptimized test profile, so they run in release
 //! only: `cargo test --release --test behaviour_estrogen` (the test command does).
@@ -32,7 +32,7 @@ snapshot_every_days = 0
 
 [lattice]
 voxel_um = 20.0
-shape_voxels = [50, 50, 60]
+shape_voxels = [80, 80, 80]
 
 [lattice.synthetic]
 preset = "iliac_crest"
@@ -145,12 +145,18 @@ fn premenopausal_bmus_have_clinical_depths_and_phases() {
     };
     // REFERENCE.md section 2; the mean of every closed site of every seed.
     type Check = (&'static str, (f64, f64, usize), f64, f64);
-    let checks: [Check; 3] = [
+    let checks: [Check; 4] = [
         (
             "erosion depth um",
             pooled(&|b| b.erosion_depth_um),
             30.0,
             70.0,
+        ),
+        (
+            "completed wall thickness um",
+            pooled(&|b| b.wall_thickness_um),
+            40.0,
+            80.0,
         ),
         (
             "resorption days",
@@ -160,8 +166,6 @@ fn premenopausal_bmus_have_clinical_depths_and_phases() {
         ),
         ("formation days", pooled(&|b| b.formation_days), 80.0, 200.0),
     ];
-    let (w, w_sd, w_n) = pooled(&|b| b.wall_thickness_um);
-    eprintln!("wall thickness um: mean {w:.1} sd {w_sd:.1} (n {w_n}), band [40, 80] (not yet met, see below)");
     let mut failed = Vec::new();
     for (name, (m, sd, n), lo, hi) in checks {
         eprintln!("{name}: mean {m:.1} sd {sd:.1} (n {n}), band [{lo}, {hi}]");
@@ -172,13 +176,10 @@ fn premenopausal_bmus_have_clinical_depths_and_phases() {
     assert!(failed.is_empty(), "{failed:?}");
 }
 
-/// REFERENCE.md section 6: no net change over 5 y within +-1%. Not yet met by the
-/// default rules: refill falls short of resorption by several percent per site
-/// (completed wall thickness about 0.9 of the erosion depth), so BV/TV drifts down
-/// by several percent over five years on these small domains.
+/// REFERENCE.md section 6: no net change over 5 y within +-1% (mean over seeds).
 #[test]
-#[ignore = "calibration target not yet met: premenopausal BV/TV drifts down over 5 y"]
-fn premenopausal_bone_volume_and_walls_are_balanced_over_five_years() {
+#[cfg_attr(debug_assertions, ignore = "release only: minutes unoptimized")]
+fn premenopausal_bone_volume_is_balanced_over_five_years() {
     let runs = premenopausal();
     let change: Vec<f64> = runs.iter().map(Run::bv_tv_change).collect();
     eprintln!(
@@ -188,34 +189,51 @@ fn premenopausal_bone_volume_and_walls_are_balanced_over_five_years() {
         spread(&change)
     );
     assert!(mean(&change).abs() <= 0.01, "mean change {}", mean(&change));
-    // A single 1.2 mm^3 domain holds a handful of open cavities (the remodeling
-    // space, about 1-2% of the bone), so one seed may stray by that much.
+    // A single 4 mm^3 domain holds a few dozen open cavities (the remodeling space,
+    // about 1-2% of the bone), so one seed may stray by about that much.
     for c in &change {
         assert!(c.abs() <= 0.025, "one seed changed BV/TV by {c}");
     }
-    let walls: Vec<f64> = runs
-        .iter()
-        .flat_map(|r| r.sink.bmus.iter())
-        .filter(|b| b.day >= 0.0 && b.wall_thickness_um.is_finite())
-        .map(|b| b.wall_thickness_um)
-        .collect();
-    assert!(
-        (40.0..=80.0).contains(&mean(&walls)),
-        "W.Th {}",
-        mean(&walls)
-    );
+}
+
+/// A year after estradiol falls, on every seed (computed once).
+fn estrogen_loss() -> &'static [Run] {
+    static RUNS: OnceLock<Vec<Run>> = OnceLock::new();
+    RUNS.get_or_init(|| each_seed(365, LOSS, &[]))
+}
+
+/// REFERENCE.md section 1: trabeculae thin, and some are perforated and disconnected;
+/// Conn.D and Tb.N fall. Not yet met by the default rules within one year: estrogen
+/// loss lifts the strut guard, so struts are cut several times more often, but holes
+/// resorbed through plates add loops about as fast, so Conn.D moves by +-20% either
+/// way from seed to seed; and bone is lost by thinning rather than by the loss of
+/// whole trabeculae, so Tb.N (1 / (Tb.Th + Tb.Sp)) stays within a few percent.
+#[test]
+#[ignore = "calibration target not yet met: Conn.D and Tb.N do not fall within a year of estrogen loss"]
+fn estrogen_loss_disconnects_and_removes_trabeculae() {
+    let runs = estrogen_loss();
+    let ratio = |f: &dyn Fn(&Measurement) -> f64| -> Vec<f64> {
+        runs.iter()
+            .map(|r| f(r.rows.last().unwrap()) / f(r.at(0.0)))
+            .collect()
+    };
+    let conn_d = ratio(&|m| m.conn_d_per_mm3);
+    let tb_n = ratio(&|m| m.tb_n_per_mm);
+    eprintln!("Conn.D end/start {conn_d:?}, Tb.N end/start {tb_n:?}");
+    assert!(mean(&conn_d) < 1.0, "Conn.D did not fall: {conn_d:?}");
+    assert!(mean(&tb_n) < 1.0, "Tb.N did not fall: {tb_n:?}");
 }
 
 #[test]
 #[cfg_attr(debug_assertions, ignore = "release only: minutes unoptimized")]
 fn estrogen_loss_raises_turnover_and_loses_bone_that_t_cells_and_opg_control() {
-    let base = each_seed(365, LOSS, &[]);
+    let base = estrogen_loss();
     let before: Vec<f64> = base.iter().map(|r| r.activation(-365.0, 0.0)).collect();
     let after: Vec<f64> = base.iter().map(|r| r.activation(180.0, 365.0)).collect();
-    let loss = losses(&base);
+    let loss = losses(base);
     eprintln!("Ac.f year before {before:?}, months 6-12 after {after:?}");
     eprintln!("BV/TV loss in a year: {loss:?} mean {:.4}", mean(&loss));
-    for r in &base {
+    for r in base {
         let (d0, end) = (r.at(0.0), r.rows.last().unwrap());
         eprintln!(
             "  Conn.D {:.2} -> {:.2} /mm^3, Tb.N {:.3} -> {:.3} /mm, Tb.Th {:.4} -> {:.4} mm, perforations {} -> {}",

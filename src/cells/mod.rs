@@ -99,6 +99,16 @@ pub struct View<'a> {
 }
 
 impl View<'_> {
+    /// The cavities' refill state.
+    #[inline]
+    pub fn cavities(&self) -> osteoblast::Cavities<'_> {
+        osteoblast::Cavities {
+            lattice: self.lattice,
+            mask: self.mask,
+            memory: self.memory,
+        }
+    }
+
     /// The random stream of entity `id` for `purpose` this step.
     #[inline]
     pub fn stream(&self, id: u64, purpose: Purpose) -> Stream {

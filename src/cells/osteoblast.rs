@@ -7,12 +7,15 @@
 //!
 //! - **Recruit** (per site, once its last osteoclast has died): every cavity voxel
 //!   that can be filled now (see Move: the reversal surface on the cavity floor first,
-//!   then each layer whose floor is done) and has never held an osteoblast this cycle
-//!   gains one with
-//!   rate `k * 2 T/(T + K_T)` per day, `T` the TGF-beta released by resorption
-//!   (coupling), so `k` is the rate at half-saturating TGF-beta, times the drugs'
-//!   recruitment factor (teriparatide, exemestane; [`crate::pharmacology`]). Each osteoblast gets
-//!   a programmed active life drawn from a normal distribution.
+//!   then each layer whose floor is done) and is free gains an osteoblast with rate
+//!   `k * 2 T/(T + K_T) + k_team [team]` per day. `T` is the TGF-beta released by
+//!   resorption (coupling), so `k` is the rate at half-saturating TGF-beta; `k_team`
+//!   applies next to a voxel of the site an osteoblast has worked (the team spreads
+//!   along the reversal surface). A voxel whose osteoblast died before it was full is
+//!   taken over only by a living team member's neighbour (`k_team` alone). Both are
+//!   times the drugs' recruitment factor (teriparatide, exemestane;
+//!   [`crate::pharmacology`]). Each osteoblast gets a programmed active life drawn
+//!   from a normal distribution.
 //! - **Form.** An osteoblast deposits `MAR * dt` um of bone across one voxel face per
 //!   step (`MAR / voxel_um` of the voxel's volume; MAR times the drugs' activity factor) into the voxel it sits in, up to
 //!   the voxel's refill target, and only where bone exists to build on (the voxel
@@ -27,9 +30,11 @@
 //!   life times the apposition rate). When its column is done it becomes a lining cell
 //!   (with probability `lining_fraction`) or dies.
 //! - **Die.** Active life is used up at `1 + g d` days per day (estrogen prolongs
-//!   osteoblast life). A voxel whose osteoblast dies before it is full is not
-//!   recruited to again, and the wall above it cannot be built: refill stops short, a
-//!   negative focal balance that grows when estrogen is low.
+//!   osteoblast life). A voxel whose osteoblast dies before it is full, with no living
+//!   osteoblast of its team beside it, is not recruited to again, and the wall above
+//!   it cannot be built: refill stops short, a negative focal balance that grows when
+//!   estrogen is low. A voxel whose refill was refused (it would bridge marrow) does
+//!   not hold the wall above it back.
 //!
 //! # Stochasticity
 //! One stream per osteoblast and step ([`Purpose::Remodel`]) for the fate at the end; one stream per site and step ([`Purpose::Birth`]) for recruitment and
@@ -183,28 +188,90 @@ impl Osteoblasts {
     }
 }
 
-/// Bone fraction voxel `v` still owes to its site `site` (0 if it is not in that
-/// site's cavity or its refill is blocked).
-#[inline]
-pub fn owed(view: &View<'_>, v: usize, site: u32) -> f32 {
-    let m = view.memory;
-    if m.site[v] != site || m.has(v, flags::BLOCKED) {
-        return 0.0;
-    }
-    (m.refill_target[v] - view.lattice.bone_fraction[v]).max(0.0)
+/// The refill state of cavities, read from the lattice, the bone mask and the cavity
+/// memory (usable outside the decide stage).
+#[derive(Clone, Copy)]
+pub struct Cavities<'a> {
+    /// Bone fractions.
+    pub lattice: &'a crate::lattice::Lattice,
+    /// Bone mask.
+    pub mask: &'a crate::grid::BoneMask,
+    /// Cavity memory.
+    pub memory: &'a crate::lattice::VoxelMemory,
 }
 
-/// Whether voxel `v` of site `site` can be filled now: it owes refill, it has bone to
-/// build on, and no deeper voxel of the site across its faces still owes: a cavity is
-/// refilled from its floor up, so no marrow is walled in.
+impl Cavities<'_> {
+    /// Bone fraction voxel `v` still owes to its site `site` (0 if it is not in that
+    /// site's cavity or its refill is blocked).
+    #[inline]
+    pub fn owed(&self, v: usize, site: u32) -> f32 {
+        let m = self.memory;
+        if m.site[v] != site || m.has(v, flags::BLOCKED) {
+            return 0.0;
+        }
+        (m.refill_target[v] - self.lattice.bone_fraction[v]).max(0.0)
+    }
+
+    /// Whether voxel `v` of site `site` can be filled now: it owes refill, it has bone
+    /// to build on, and no deeper voxel of the site across its faces still owes: a
+    /// cavity is refilled from its floor up, so no marrow is walled in.
+    #[inline]
+    pub fn fillable(&self, v: usize, site: u32) -> bool {
+        let m = self.memory;
+        let dims = self.lattice.dims;
+        let supported = || {
+            neighbours::face(dims, v)
+                .iter()
+                .any(|u| self.mask.data[u] != 0)
+        };
+        self.owed(v, site) > REFILL_EPS
+            && (self.mask.data[v] != 0 || supported())
+            && neighbours::face(dims, v).iter().all(|u| {
+                !(m.site[u] == site
+                    && m.depth[u] > m.depth[v]
+                    && !m.has(u, flags::DEFERRED)
+                    && self.owed(u, site) > REFILL_EPS)
+            })
+    }
+
+    /// Whether an osteoblast can be recruited to voxel `v` of site `site`: it can be
+    /// filled now (the reversal surface on the cavity floor first, then each layer
+    /// whose floor is done), has never held an osteoblast this cycle, and is free. A
+    /// voxel whose osteoblast died before filling it is not recruited to again, and
+    /// nothing above it can be filled.
+    pub fn recruitable(&self, v: usize, site: u32) -> bool {
+        let m = self.memory;
+        self.fillable(v, site)
+            && !m.has(v, flags::OSTEOBLAST)
+            && (!m.has(v, flags::VISITED) || self.team_next_to(v, site, flags::OSTEOBLAST))
+    }
+
+    /// Whether a face neighbour of voxel `v` in site `site`'s cavity has flag `bit`
+    /// (a living osteoblast, or one that has worked there).
+    pub fn team_next_to(&self, v: usize, site: u32, bit: u8) -> bool {
+        neighbours::face(self.lattice.dims, v)
+            .iter()
+            .any(|u| self.memory.site[u] == site && self.memory.has(u, bit))
+    }
+
+    /// Whether any voxel of site `bmu` can still recruit an osteoblast.
+    pub fn any_recruitable(&self, bmu: &Bmu) -> bool {
+        bmu.voxels
+            .iter()
+            .any(|&v| self.recruitable(v as usize, bmu.id))
+    }
+}
+
+/// See [`Cavities::owed`].
+#[inline]
+pub fn owed(view: &View<'_>, v: usize, site: u32) -> f32 {
+    view.cavities().owed(v, site)
+}
+
+/// See [`Cavities::fillable`].
 #[inline]
 pub fn fillable(view: &View<'_>, v: usize, site: u32) -> bool {
-    let m = view.memory;
-    owed(view, v, site) > REFILL_EPS
-        && (view.is_bone(v) || view.supported(v))
-        && neighbours::face(view.lattice.dims, v).iter().all(|u| {
-            !(m.site[u] == site && m.depth[u] > m.depth[v] && owed(view, u, site) > REFILL_EPS)
-        })
+    view.cavities().fillable(v, site)
 }
 
 /// The next voxel for an osteoblast whose voxel `v` is done: a shallower voxel of its
@@ -220,14 +287,9 @@ fn next_voxel(view: &View<'_>, v: usize, site: u32) -> Option<usize> {
     })
 }
 
-/// Whether an osteoblast can be recruited to voxel `v` of site `site`: it can be filled
-/// now (the reversal surface on the cavity floor first, then each layer whose floor
-/// is done), has never held an osteoblast this cycle, and is free. A voxel whose
-/// osteoblast died before filling it is not recruited to again, and nothing above it
-/// can be filled.
+/// See [`Cavities::recruitable`].
 pub fn recruitable(view: &View<'_>, v: usize, site: u32) -> bool {
-    let m = view.memory;
-    fillable(view, v, site) && !m.has(v, flags::VISITED) && !m.has(v, flags::OSTEOBLAST)
+    view.cavities().recruitable(v, site)
 }
 
 /// The osteoblasts recruited to `bmu` this step: `(voxel, programmed life in days)`,
@@ -245,10 +307,26 @@ pub fn recruit(bmu: &Bmu, view: &View<'_>) -> (Vec<(u32, f32)>, bool) {
         }
         any = true;
         let tgfb = f64::from(view.signals.tgfb_pm[view.cell_of(v)]);
-        let rate = c.recruitment_per_day
-            * 2.0
-            * hill(tgfb, c.tgfb_half_pm)
-            * view.exposure.osteoblast_recruitment_factor;
+        let cavities = view.cavities();
+        let team = cavities.team_next_to(v, bmu.id, flags::VISITED | flags::OSTEOBLAST);
+        let spread = if team {
+            c.team_recruitment_per_day
+        } else {
+            0.0
+        };
+        // A voxel whose osteoblast died before it was full is taken over only by the
+        // team around it, while it lives.
+        let coupling = if view.memory.has(v, flags::VISITED) {
+            0.0
+        } else {
+            c.recruitment_per_day * 2.0 * hill(tgfb, c.tgfb_half_pm)
+        };
+        let usage = if crate::sim::mechanics::is_unloaded(view.memory, v) {
+            rules.cells.mechanics.unloaded_formation_fraction
+        } else {
+            1.0
+        };
+        let rate = (coupling + spread) * usage * view.exposure.osteoblast_recruitment_factor;
         if stream.chance(rules.chance(rate)) {
             let mean = c.active_lifespan_days;
             let life = normal(&mut stream, mean, c.lifespan_cv * mean).max(1.0);

@@ -179,7 +179,8 @@ impl Osteoclasts {
 }
 
 /// Bone voxels across the faces of marrow voxel `p` that an osteoclast there may
-/// resorb, with their erosion layer: not below the pit depth, and not under bone
+/// resorb, with their erosion layer: not below the pit depth (unloaded bone has
+/// none), not held by the strut guard ([`crate::sim::mechanics`]), and not under bone
 /// (the voxel towards the cavity's surface must already be marrow: cavities are open
 /// pits with walls, never undercut).
 pub fn resorbable(view: &View<'_>, p: usize) -> Vec<(usize, u8)> {
@@ -187,10 +188,15 @@ pub fn resorbable(view: &View<'_>, p: usize) -> Vec<(usize, u8)> {
     neighbours::face(dims, p)
         .iter()
         .filter(|&j| view.lattice.bone_fraction[j] > 0.0)
+        // A strut neck held by the strut guard, until its site closes.
+        .filter(|&j| {
+            !(view.is_bone(j) && view.memory.has(j, crate::lattice::memory::flags::DEFERRED))
+        })
         .filter_map(|j| {
             let (layer, up) = cavity_layer(view.mask, view.memory, j);
             let open = neighbours::toward(dims, j, up).is_none_or(|a| !view.is_bone(a));
-            (layer <= view.rules.max_depth_layers && open).then_some((j, layer))
+            let unloaded = crate::sim::mechanics::is_unloaded(view.memory, j);
+            ((layer <= view.rules.max_depth_layers || unloaded) && open).then_some((j, layer))
         })
         .collect()
 }

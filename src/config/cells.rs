@@ -85,17 +85,20 @@ param_table! {
         /// digs a cavity of about 40-60 um over about 40 d (section 2).
         resorption_um3_per_day_per_nucleus: Range::closed(0.0, 1e7) => 4000.0,
         /// Deepest an osteoclast digs below the surface on which its site started, um,
-        /// (0, 1000]. Default 60: trabecular erosion depth about 40-60 um (Eriksen,
-        /// Endocr Rev 1986, approx.); the cavity depth reached depends on how long the
-        /// team resorbs.
-        max_pit_depth_um: Range::open_closed(0.0, 1000.0) => 60.0,
+        /// (0, 1000]. Default 80, calibrated: cavities are shallower at their edges,
+        /// so the mean erosion depth over a site's footprint comes out near 45 um,
+        /// within the trabecular 40-60 um (Eriksen, Endocr Rev 1986, approx.); the
+        /// depth reached depends on how long the team resorbs.
+        max_pit_depth_um: Range::open_closed(0.0, 1000.0) => 80.0,
         /// Apoptosis rate at the reference estrogen level and half-saturating free
         /// RANKL, per day, [0, 1e3]. Default 1/14: lifespan about 2 weeks (Manolagas,
         /// Endocr Rev 2000, approx.).
         apoptosis_per_day: RATE_PER_DAY => 1.0 / 14.0,
         /// Estrogen promotes osteoclast apoptosis: the rate is divided by `1 + g d`,
-        /// [0, 100]. Default 1 (lifespan doubles without estrogen; approx.).
-        estrogen_apoptosis_gain: GAIN => 1.0,
+        /// [0, 100]. Default 0.3 (calibrated: with the activation response, bone
+        /// resorption about doubles after menopause, as resorption markers do;
+        /// Garnero, JBMR 1996, approx.).
+        estrogen_apoptosis_gain: GAIN => 0.3,
         /// RANKL supports survival: the rate is scaled by `(1 + s/2) / (1 + s
         /// RANKL/(RANKL + K_L))`, [0, 100] (K_L from `[cells.precursor]`). Default 1.
         rankl_survival_gain: GAIN => 1.0,
@@ -119,15 +122,24 @@ param_table! {
         recruitment_per_day: RATE_PER_DAY => 0.3,
         /// TGF-beta giving half-maximal recruitment, pM.
         tgfb_half_pm: HALF_PM => 3.0,
-        /// Mean active life at the reference estrogen level, days. Default 120: the
+        /// Osteoblasts recruited per day to a cavity voxel that can be filled and lies
+        /// across a face from one an osteoblast of the same site has worked, [0, 1e3]:
+        /// the team spreads along the reversal surface from the osteoprogenitors of
+        /// the canopy over the site, after the coupling signal has faded (Andersen et
+        /// al., Am J Pathol 2009). Calibrated: the whole cavity floor is covered.
+        team_recruitment_per_day: RATE_PER_DAY => 0.1,
+        /// Mean active life at the reference estrogen level, days. Default 150: the
         /// active phase lasts about 3 months (Manolagas, Endocr Rev 2000, approx.);
-        /// a little longer here so that most refill a 60 um cavity at 0.63 um/d (95 d).
-        active_lifespan_days: DAYS => 120.0,
+        /// longer here because an osteoblast builds one column of the wall from the
+        /// cavity floor and waits for the floor beside it: calibrated so that the
+        /// premenopausal refill is complete (80 um at 0.63 um/d is 127 d).
+        active_lifespan_days: DAYS => 150.0,
         /// Coefficient of variation of the active life, [0, 1].
         lifespan_cv: Range::closed(0.0, 1.0) => 0.1,
         /// Estrogen prolongs osteoblast life: active life is used up `1 + g d` times
-        /// faster, [0, 100]. Default 0.5 (approx.).
-        estrogen_lifespan_gain: GAIN => 0.5,
+        /// faster, [0, 100]. Default 0.2 (calibrated: trabecular bone loss of about 5%
+        /// in the first year after estradiol falls to postmenopausal levels; approx.).
+        estrogen_lifespan_gain: GAIN => 0.2,
         /// Share of osteoblasts that become lining cells when their refill is done
         /// (the rest die by apoptosis), [0, 1]. Default 0.3 (most osteoblasts die by
         /// apoptosis; Manolagas 2000, approx.).
@@ -257,6 +269,8 @@ pub struct CellsConfig {
     pub marrow: MarrowConfig,
     /// Mineralization (`[cells.mineral]`).
     pub mineral: MineralConfig,
+    /// Unloaded bone (`[cells.mechanics]`).
+    pub mechanics: super::mechanics::MechanicsConfig,
 }
 
 /// Validates `[cells]` (absent: every default).
@@ -269,6 +283,7 @@ pub fn cells_section(s: &Section<'_, '_>) -> Option<CellsConfig> {
     let tcell = TCellParams::read(&tcell_table);
     let marrow = MarrowConfig::read(&s.table("marrow"));
     let mineral = mineral_section(&s.table("mineral"));
+    let mechanics = super::mechanics::MechanicsConfig::read(&s.table("mechanics"));
     Some(CellsConfig {
         precursor: precursor?,
         osteoclast: osteoclast?,
@@ -279,6 +294,7 @@ pub fn cells_section(s: &Section<'_, '_>) -> Option<CellsConfig> {
         },
         marrow: marrow?,
         mineral: mineral?,
+        mechanics: mechanics?,
     })
 }
 

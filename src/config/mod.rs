@@ -15,6 +15,7 @@ pub mod drugs;
 mod error;
 pub mod estrogen;
 pub mod fields;
+pub mod mechanics;
 mod overrides;
 mod params;
 pub(crate) mod reader;

@@ -32,6 +32,13 @@ pub mod flags {
     pub const LINING: u8 = 16;
     /// New bone in the voxel is still mineralizing.
     pub const MINERALIZING: u8 = 32;
+    /// Held at the bone threshold: a refill waits just below it (it would bridge
+    /// marrow or wall in a large pocket; the wall above it goes on without it), or a
+    /// resorption just above it (the strut guard, [`crate::sim::mechanics`]).
+    pub const DEFERRED: u8 = 64;
+    /// Bone outside the load-bearing structure, or a surface voxel touching such bone
+    /// ([`crate::sim::mechanics`]).
+    pub const UNLOADED: u8 = 128;
 }
 
 /// Value of [`VoxelMemory::up`] outside cavities.

@@ -49,9 +49,19 @@ fn count_components(
     inside: impl Fn(usize) -> bool,
     offsets: &[(i64, i64, i64)],
 ) -> usize {
+    union_components(dims, inside, offsets).1
+}
+
+/// Joins the voxels `inside` that are neighbours through `offsets` (backward
+/// offsets only); returns the union-find and the number of components.
+fn union_components(
+    dims: Dims,
+    inside: impl Fn(usize) -> bool,
+    offsets: &[(i64, i64, i64)],
+) -> (UnionFind, usize) {
     let n = dims.len();
     if n == 0 {
-        return 0;
+        return (UnionFind::new(0), 0);
     }
     assert!(
         n <= u32::MAX as usize,
@@ -89,7 +99,7 @@ fn count_components(
             }
         }
     }
-    components
+    (uf, components)
 }
 
 /// The 13 neighbours of a voxel that precede it in storage order.
@@ -116,6 +126,33 @@ pub fn bone_components(mask: &BoneMask) -> usize {
     count_components(mask.dims, |i| data[i] != 0, &backward_26())
 }
 
+/// The voxels of the largest 26-connected bone component of `mask` (1) and all
+/// others (0); of equally large components, the one holding the voxel with the
+/// smallest index.
+///
+/// # Panics
+/// If the volume has more than `u32::MAX` voxels.
+pub fn largest_bone_component(mask: &BoneMask) -> Vec<u8> {
+    let data = &mask.data;
+    let (mut uf, _) = union_components(mask.dims, |i| data[i] != 0, &backward_26());
+    let n = data.len();
+    let mut size = vec![0u32; n];
+    let mut root = vec![u32::MAX; n];
+    for i in 0..n {
+        if data[i] != 0 {
+            let r = uf.find(i as u32);
+            root[i] = r;
+            size[r as usize] += 1;
+        }
+    }
+    // Roots are the smallest index of their component, so the first maximum wins.
+    let best = (0..n).max_by_key(|&r| (size[r], std::cmp::Reverse(r)));
+    match best {
+        Some(b) if size[b] > 0 => root.iter().map(|&r| u8::from(r == b as u32)).collect(),
+        _ => vec![0; n],
+    }
+}
+
 /// Number of 6-connected components of marrow inside `mask`, not counting the outside:
 /// two marrow regions that only meet through the outside are separate.
 pub fn marrow_components(mask: &BoneMask) -> usize {
@@ -130,6 +167,25 @@ pub fn marrow_components(mask: &BoneMask) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn largest_component_keeps_the_big_piece_only() {
+        let dims = Dims::new(6, 3, 3);
+        let mut data = vec![0u8; dims.len()];
+        for x in 0..3 {
+            data[dims.index(x, 1, 1)] = 1;
+        }
+        data[dims.index(5, 1, 1)] = 1;
+        let mask = BoneMask {
+            dims,
+            voxel_um: 1.0,
+            data,
+        };
+        let keep = largest_bone_component(&mask);
+        assert_eq!(keep.iter().map(|&k| usize::from(k)).sum::<usize>(), 3);
+        assert_eq!(keep[dims.index(5, 1, 1)], 0);
+        assert_eq!(keep[dims.index(0, 1, 1)], 1);
+    }
 
     #[test]
     fn diagonal_voxels_are_one_bone_component_but_marrow_splits() {

@@ -31,6 +31,7 @@ use super::clinical::ClinicalBaseline;
 use super::clock::Clock;
 use super::dosing;
 use super::measure::{measure, Measurement};
+use super::mechanics;
 use super::record::{Histogram, Sink};
 use super::remodel::{self, TopologyEvent};
 use super::secrete::{self, SourceBuffers, SOLVED};
@@ -246,13 +247,26 @@ impl Simulation {
         };
         let (w, r, c, s) = (&mut self.world, &self.rules, &self.clock, self.step);
         let events = &mut self.events;
+        let guard = mechanics::CutGuard::new(
+            self.run.seed,
+            r.cells.mechanics.strut_protection,
+            exposure.estrogen_deficiency,
+        );
         self.timers.time(Stage::Remodel, || {
-            remodel_stage(w, r, c, &intents, s, events)
+            remodel_stage(w, r, c, &intents, s, &guard, events)
         });
         let closed = self
             .timers
             .time(Stage::ApplyEvents, || apply_events(w, r, c, intents, s));
         self.step += 1;
+        let every = (r.cells.mechanics.check_every_days * c.steps_per_day as f64)
+            .round()
+            .max(1.0) as u64;
+        if self.step % every == 0 {
+            self.timers.time(Stage::ApplyEvents, || {
+                mechanics::mark_unloaded(&w.mask, &mut w.memory)
+            });
+        }
         for record in &closed {
             sink.bmu(record).map_err(SimError::Output)?;
         }
@@ -348,7 +362,8 @@ fn decide(world: &World, rules: &Rules, view: &View<'_>, exposure: &Exposure) ->
         .tcells
         .decide(view, tcell_target(world, rules, exposure));
     let fill = world.pool.fill();
-    let initiations = precursor::initiations(view, &world.surface.lining, fill);
+    let mut initiations = precursor::initiations(view, &world.surface.lining, fill);
+    initiations.extend(mechanics::unloaded_initiations(view, fill));
     // Teams: (site, voxel) of every osteoclast, grouped by site in id order.
     let mut team: Vec<(u32, u32)> = world
         .osteoclasts
@@ -404,6 +419,7 @@ fn remodel_stage(
     clock: &Clock,
     intents: &Intents,
     step: u64,
+    guard: &mechanics::CutGuard,
     events: &mut Vec<TopologyEvent>,
 ) {
     world.resorbed_per_cell_um3.fill(0.0);
@@ -414,7 +430,12 @@ fn remodel_stage(
         let site = world.osteoclasts.site[i];
         for &(j, amount) in &intent.resorb {
             let before = world.lattice.bone_fraction[j as usize];
-            remodel::resorb(world, rules, site, j as usize, amount, step, events);
+            let mut log = remodel::StepLog {
+                step,
+                guard: *guard,
+                events,
+            };
+            remodel::resorb(world, rules, site, j as usize, amount, &mut log);
             dosing::uptake(world, i, j as usize, before);
         }
         if let Some(q) = intent.move_to {
@@ -566,6 +587,16 @@ fn apply_events(
             continue;
         };
         if b.osteoclasts_alive > 0 || b.osteoblasts_alive > 0 {
+            continue;
+        }
+        // Re-checked on the lattice as it is now: this step's deposits may have
+        // completed the floor under a voxel that can now recruit.
+        let cavities = osteoblast::Cavities {
+            lattice: &world.lattice,
+            mask: &world.mask,
+            memory: &world.memory,
+        };
+        if cavities.any_recruitable(b) {
             continue;
         }
         let b = b.clone();

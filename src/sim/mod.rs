@@ -11,6 +11,8 @@ pub mod clock;
 pub mod dosing;
 pub mod engine;
 pub mod measure;
+pub mod mechanics;
+pub mod pieces;
 pub mod record;
 pub mod remodel;
 pub mod rng;

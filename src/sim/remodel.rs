@@ -7,12 +7,14 @@
 //! [`TopologyEvent`].
 //!
 //! Osteoblasts build only on existing bone, so what resorption severed stays severed:
-//! the voxel whose removal changed topology is never refilled (it is blocked), and a
-//! refill that is not a simple point waits just below the threshold until the cavity
-//! around it has been refilled further: one that would join bone that is separate
-//! around the voxel (a bridge across a cut) never goes ahead, one that would split the
-//! marrow around it (walling a pocket of marrow into the bone) goes ahead once the
-//! pocket is refilled. Filling a voxel already walled in is allowed.
+//! the voxel whose removal cut a strut (a disconnection) is never refilled (it is
+//! blocked). A hole through a plate (a perforation) may close again if the refill
+//! of its rim reaches it before the site closes, as osteoblasts lining the hole's
+//! edge build inwards; it stays open when refill stops short. A refill that is not a
+//! simple point is refused if it would join bone that is separate around the voxel (a
+//! bridge across a cut) or wall in a marrow pocket larger than a few voxels; the voxel
+//! then waits just below the threshold (deferred). Smaller pockets walled in by a
+//! refill are filled with it.
 //!
 //! Also here: mineralization of new bone, and closing a finished site.
 
@@ -23,12 +25,26 @@ use crate::lattice::memory::{flags, NO_DIRECTION};
 use crate::morphometry::{neighbourhood_at, topological_numbers_bits, RemovalKind};
 
 use super::clock::Clock;
+use super::mechanics::CutGuard;
+use super::pieces;
 use super::world::World;
 
 /// Bone fraction below which a voxel is set to exactly 0.
 const EMPTY: f32 = 1e-6;
 /// Where a refused refill stops: just below the bone threshold.
 const BELOW_THRESHOLD: f32 = 0.4999;
+/// Where a held resorption stops: just above the bone threshold.
+const ABOVE_THRESHOLD: f32 = 0.5001;
+/// A marrow region around a refilled voxel smaller than this (voxels) would be walled
+/// into the bone; a larger one is open marrow (the refill closes a hole in a plate).
+const POCKET_VOXELS: usize = 4096;
+/// Bone fragments of fewer voxels than this, cut off by a resorption, are resorbed
+/// with it: they lie within the resorption lacuna of the osteoclast that cut them
+/// (8 voxels of 20 um are 64,000 um^3, a few days of one osteoclast's work).
+const FRAGMENT_VOXELS: usize = 9;
+/// Marrow pockets of at most this many voxels, walled in by a refill, are filled with
+/// it (the osteoid closes over them); larger ones make the refill wait.
+const SMALL_POCKET_VOXELS: usize = 8;
 
 /// A topology-changing removal of a bone voxel.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,6 +74,17 @@ impl TopologyEvent {
     }
 }
 
+/// What a step's resorption needs besides the world: the step, the strut guard and
+/// the log of topology events.
+pub struct StepLog<'a> {
+    /// The step.
+    pub step: u64,
+    /// The strut guard of the step.
+    pub guard: CutGuard,
+    /// Topology events, appended in order.
+    pub events: &'a mut Vec<TopologyEvent>,
+}
+
 /// Site `site` resorbs up to `amount` of voxel `j`'s bone fraction.
 pub fn resorb(
     world: &mut World,
@@ -65,10 +92,18 @@ pub fn resorb(
     site: u32,
     j: usize,
     amount: f32,
-    step: u64,
-    events: &mut Vec<TopologyEvent>,
+    log: &mut StepLog<'_>,
 ) {
+    let (step, guard) = (log.step, log.guard);
+    let events = &mut *log.events;
     let before = world.lattice.bone_fraction[j];
+    if world.mask.data[j] != 0
+        && world.memory.has(j, flags::DEFERRED)
+        && world.memory.site[j] == site
+    {
+        // Held by this site's strain guard: it does not cut here.
+        return;
+    }
     let take = amount.min(before);
     if take <= 0.0 {
         return;
@@ -86,7 +121,7 @@ pub fn resorb(
         m.site[j] = site;
         m.depth[j] = layer;
         m.up[j] = up;
-        m.set(j, flags::VISITED | flags::BLOCKED, false);
+        m.set(j, flags::VISITED | flags::BLOCKED | flags::DEFERRED, false);
         if let Some(b) = world.bmus.get_mut(site) {
             b.voxels.push(j as u32);
         }
@@ -95,6 +130,21 @@ pub fn resorb(
     let mut after = before - take;
     if after < EMPTY {
         after = 0.0;
+    }
+    let mut kind = RemovalKind::Simple;
+    if World::is_bone_fraction(before) && !World::is_bone_fraction(after) {
+        let (x, y, z) = world.lattice.dims.coords(j);
+        kind = topological_numbers_bits(neighbourhood_at(&world.mask, x, y, z)).removal_kind();
+        let cut = matches!(
+            kind,
+            RemovalKind::Disconnection | RemovalKind::DisconnectionAndPerforation
+        );
+        if cut && guard.holds(site, j) {
+            // A loaded strut's last neck: resorption stops just above the threshold.
+            world.memory.set(j, flags::DEFERRED, true);
+            after = ABOVE_THRESHOLD.min(before);
+            kind = RemovalKind::Simple;
+        }
     }
     world.lattice.bone_fraction[j] = after;
     let removed = f64::from(before - after);
@@ -108,10 +158,11 @@ pub fn resorb(
     }
     if World::is_bone_fraction(before) && !World::is_bone_fraction(after) {
         let (x, y, z) = world.lattice.dims.coords(j);
-        let kind = topological_numbers_bits(neighbourhood_at(&world.mask, x, y, z)).removal_kind();
         if let Some(code) = TopologyEvent::code(kind) {
-            // The voxel that cut or perforated is never refilled: nothing bridges it.
-            world.memory.set(j, flags::BLOCKED, true);
+            // The voxel that cut a strut is never refilled: nothing bridges it.
+            if matches!(code, 2 | 3) {
+                world.memory.set(j, flags::BLOCKED, true);
+            }
             world.totals.topology_events[usize::from(code - 1)] += 1;
             events.push(TopologyEvent {
                 step,
@@ -124,7 +175,50 @@ pub fn resorb(
         world
             .surface
             .mask_changed(&world.mask, &mut world.memory, j);
+        if matches!(
+            kind,
+            RemovalKind::Disconnection | RemovalKind::DisconnectionAndPerforation
+        ) {
+            for piece in pieces::detached_fragments(&world.mask, j, FRAGMENT_VOXELS) {
+                let (x, y, z) = world.lattice.dims.coords(piece[0]);
+                world.totals.topology_events[3] += 1;
+                events.push(TopologyEvent {
+                    step,
+                    voxel: [x, y, z],
+                    kind: 4,
+                    site,
+                });
+                for u in piece {
+                    remove_fragment_voxel(world, rules, site, u);
+                }
+            }
+        }
     }
+}
+
+/// Resorbs bone voxel `u` of a fragment cut off by site `site` whole: it leaves the
+/// cavity memory of any site and is never refilled.
+fn remove_fragment_voxel(world: &mut World, rules: &Rules, site: u32, u: usize) {
+    let removed = f64::from(world.lattice.bone_fraction[u]);
+    world.lattice.bone_fraction[u] = 0.0;
+    world.bone_sum -= removed;
+    let um3 = removed * rules.voxel_um3();
+    world.totals.resorbed_um3 += um3;
+    let cell = world.signals.cell_of(world.lattice.dims, u);
+    world.resorbed_per_cell_um3[cell] += um3;
+    if let Some(b) = world.bmus.get_mut(site) {
+        b.resorbed_um3 += um3;
+    }
+    let m = &mut world.memory;
+    m.site[u] = 0;
+    m.depth[u] = 0;
+    m.up[u] = NO_DIRECTION;
+    m.refill_target[u] = 0.0;
+    m.set(u, flags::VISITED | flags::BLOCKED | flags::DEFERRED, false);
+    world.mask.data[u] = 0;
+    world
+        .surface
+        .mask_changed(&world.mask, &mut world.memory, u);
 }
 
 /// Site `site` deposits up to `amount` of bone fraction into voxel `v` (capped at its
@@ -147,15 +241,26 @@ pub fn deposit(
     if !World::is_bone_fraction(before) && World::is_bone_fraction(before + add) {
         let (x, y, z) = world.lattice.dims.coords(v);
         let numbers = topological_numbers_bits(neighbourhood_at(&world.mask, x, y, z));
-        if numbers.t26_bone >= 2 || numbers.t6_marrow >= 2 {
-            // Would join bone that is separate around it (a bridge) or split the
-            // marrow around it (wall marrow in): wait below the threshold until the
-            // cavity around it is refilled further; a true bridge never becomes
-            // possible.
+        let pockets = if numbers.t6_marrow >= 2 {
+            pieces::enclosed_pockets(&world.mask, v, POCKET_VOXELS)
+        } else {
+            Vec::new()
+        };
+        let small = pockets.iter().map(Vec::len).sum::<usize>() <= SMALL_POCKET_VOXELS;
+        if numbers.t26_bone >= 2 || !small {
+            // Would join bone that is separate around it (a bridge) or wall in a
+            // large marrow pocket: wait below the threshold until the cavity around
+            // it is refilled further; a true bridge never becomes possible.
             world.totals.deferred_refills += 1;
+            world.memory.set(v, flags::DEFERRED, true);
             add = (BELOW_THRESHOLD - before).max(0.0);
         } else {
             flips = true;
+            // A few voxels of marrow walled in by this refill are filled with it: the
+            // osteoid closes over them.
+            for u in pockets.into_iter().flatten() {
+                fill_pocket_voxel(world, rules, site, u, step);
+            }
         }
     }
     if add <= 0.0 {
@@ -184,6 +289,35 @@ pub fn deposit(
             .mask_changed(&world.mask, &mut world.memory, v);
     }
     um3
+}
+
+/// Fills marrow voxel `u`, walled in by a refill of site `site`, to bone (fraction 1).
+fn fill_pocket_voxel(world: &mut World, rules: &Rules, site: u32, u: usize, step: u64) {
+    let before = world.lattice.bone_fraction[u];
+    let add = 1.0 - before;
+    world.lattice.bone_fraction[u] = 1.0;
+    let m = &mut world.memory;
+    m.mineral_fraction[u] *= before;
+    m.set(u, flags::BLOCKED | flags::DEFERRED, false);
+    if !m.has(u, flags::MINERALIZING) {
+        m.set(u, flags::MINERALIZING, true);
+        m.osteoid_steps[u] = 0;
+        world.mineralizing.push(u as u32);
+    }
+    if m.site[u] == site {
+        m.refill_target[u] = m.refill_target[u].max(1.0);
+    }
+    world.bone_sum += f64::from(add);
+    let um3 = f64::from(add) * rules.voxel_um3();
+    world.totals.formed_um3 += um3;
+    if let Some(b) = world.bmus.get_mut(site) {
+        b.formed_um3 += um3;
+        b.last_formation_step = Some(step);
+    }
+    world.mask.data[u] = 1;
+    world
+        .surface
+        .mask_changed(&world.mask, &mut world.memory, u);
 }
 
 /// One step of mineralization of new bone (Martinez-Reina & Pivonka, Bone 2019):
@@ -249,7 +383,7 @@ pub fn close_site(
         m.depth[v] = 0;
         m.up[v] = NO_DIRECTION;
         m.refill_target[v] = 0.0;
-        m.set(v, flags::VISITED | flags::BLOCKED, false);
+        m.set(v, flags::VISITED | flags::BLOCKED | flags::DEFERRED, false);
         world.surface.refresh(&world.mask, &mut world.memory, v);
     }
     let face_um2 = rules.voxel_um * rules.voxel_um;

@@ -29,6 +29,8 @@ pub enum Purpose {
     Birth = 6,
     /// Anything site-based rather than cell-based (keyed by voxel index).
     Site = 7,
+    /// Remodeling targeted by mechanical usage (unloaded bone).
+    Mechanics = 8,
 }
 
 /// The key of one random stream.

@@ -1,0 +1,219 @@
+//! The refill rules on hand-built bone, through the library: a hole resorbed through a
+//! plate (a perforation) may be refilled from its rim, a cut rod (a disconnection)
+//! never is; a refill that would bridge separate bone waits below the threshold and
+//! does not hold back the wall above it; marrow walled in by a refill is filled with
+//! it when the pocket is small; and bone cut off from the load-bearing structure is
+//! marked unloaded, with the marrow that touches it.
+
+use std::path::Path;
+
+use trabecula::cells::osteoblast::Cavities;
+use trabecula::cells::Rules;
+use trabecula::config;
+use trabecula::grid::{BoneMask, Dims};
+use trabecula::lattice::memory::flags;
+use trabecula::lattice::Lattice;
+use trabecula::sim::mechanics::{mark_unloaded, CutGuard};
+use trabecula::sim::remodel::{deposit, resorb, StepLog, TopologyEvent};
+use trabecula::sim::world::World;
+
+const N: usize = 12;
+
+const CONFIG: &str = r#"
+[lattice]
+voxel_um = 20.0
+shape_voxels = [12, 12, 12]
+[lattice.synthetic]
+preset = "iliac_crest"
+"#;
+
+/// A world on the bone `bone(x, y, z)`, with one open site; returns it, the rules and
+/// the site id.
+fn world(bone: impl Fn(usize, usize, usize) -> bool) -> (World, Rules, u32) {
+    let config = config::parse(CONFIG, "test", Path::new("."), &[]).unwrap();
+    let dims = Dims::cube(N);
+    let mut data = vec![0u8; dims.len()];
+    for z in 0..N {
+        for y in 0..N {
+            for x in 0..N {
+                data[dims.index(x, y, z)] = u8::from(bone(x, y, z));
+            }
+        }
+    }
+    let mask = BoneMask {
+        dims,
+        voxel_um: 20.0,
+        data,
+    };
+    let rules = Rules::new(&config.cells, 20.0, 1.0);
+    let mut world = World::new(&config, Lattice::from_mask(&mask), &rules).unwrap();
+    let site = world.bmus.open_site(0, 0);
+    (world, rules, site)
+}
+
+fn log(events: &mut Vec<TopologyEvent>, guard: CutGuard) -> StepLog<'_> {
+    StepLog {
+        step: 1,
+        guard,
+        events,
+    }
+}
+
+fn idx(x: usize, y: usize, z: usize) -> usize {
+    Dims::cube(N).index(x, y, z)
+}
+
+#[test]
+fn a_hole_through_a_plate_is_refilled_but_a_cut_rod_is_not() {
+    // A plate one voxel thick at z = 6.
+    let (mut w, rules, site) = world(|_, _, z| z == 6);
+    let j = idx(6, 6, 6);
+    let mut events = Vec::new();
+    resorb(
+        &mut w,
+        &rules,
+        site,
+        j,
+        1.0,
+        &mut log(&mut events, CutGuard::NONE),
+    );
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, 1, "a hole through a plate is a perforation");
+    assert!(!w.memory.has(j, flags::BLOCKED));
+    let added = deposit(&mut w, &rules, site, j, 1.0, 2);
+    assert!(added > 0.0);
+    assert_eq!(w.mask.data[j], 1, "the hole closes from its rim");
+
+    // A rod along x at y = z = 6.
+    let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
+    let mut events = Vec::new();
+    resorb(
+        &mut w,
+        &rules,
+        site,
+        j,
+        1.0,
+        &mut log(&mut events, CutGuard::NONE),
+    );
+    assert_eq!(events[0].kind, 2, "cutting a rod is a disconnection");
+    assert!(w.memory.has(j, flags::BLOCKED));
+    assert_eq!(deposit(&mut w, &rules, site, j, 1.0, 2), 0.0);
+    assert_eq!(w.mask.data[j], 0, "a severed strut stays severed");
+}
+
+#[test]
+fn a_bridge_waits_below_the_threshold_and_releases_the_wall_above() {
+    // Two rods along x, at z = 5 and z = 7, both at y = 6: a marrow voxel between
+    // them would join them.
+    let (mut w, rules, site) = world(|_, y, z| y == 6 && (z == 5 || z == 7));
+    let v = idx(6, 6, 6);
+    // Make v a deeper voxel of the site that owes refill, with a shallower one
+    // beside it (along x, on the same rods) that owes too.
+    let above = idx(7, 6, 6);
+    for (u, depth) in [(v, 2u8), (above, 1)] {
+        w.memory.site[u] = site;
+        w.memory.depth[u] = depth;
+        w.memory.refill_target[u] = 1.0;
+    }
+    let cav = |w: &World| {
+        Cavities {
+            lattice: &w.lattice,
+            mask: &w.mask,
+            memory: &w.memory,
+        }
+        .fillable(above, site)
+    };
+    assert!(!cav(&w), "the wall above waits for the floor");
+    deposit(&mut w, &rules, site, v, 1.0, 1);
+    assert_eq!(w.mask.data[v], 0, "a bridge never forms");
+    assert!(w.lattice.bone_fraction[v] > 0.49 && w.lattice.bone_fraction[v] < 0.5);
+    assert!(w.memory.has(v, flags::DEFERRED));
+    assert!(
+        cav(&w),
+        "a deferred voxel does not hold the wall above back"
+    );
+}
+
+#[test]
+fn a_small_pocket_walled_in_by_a_refill_is_filled_with_it() {
+    // Solid bone below z = 8; a cavity of two voxels, u at z = 6 under v at z = 7.
+    let (mut w, rules, site) = world(|_, _, z| z < 8);
+    let (u, v) = (idx(6, 6, 6), idx(6, 6, 7));
+    let mut events = Vec::new();
+    resorb(
+        &mut w,
+        &rules,
+        site,
+        v,
+        1.0,
+        &mut log(&mut events, CutGuard::NONE),
+    );
+    resorb(
+        &mut w,
+        &rules,
+        site,
+        u,
+        1.0,
+        &mut log(&mut events, CutGuard::NONE),
+    );
+    assert!(events.is_empty(), "digging a pit keeps the topology");
+    // u's refill is blocked (say it was a cut); refilling v would wall it in.
+    w.memory.set(u, flags::BLOCKED, true);
+    let before = w.bone_sum;
+    deposit(&mut w, &rules, site, v, 1.0, 2);
+    assert_eq!(w.mask.data[v], 1);
+    assert_eq!(w.mask.data[u], 1, "the walled-in voxel is filled");
+    assert!(
+        (w.bone_sum - before - 2.0).abs() < 1e-6,
+        "both voxels count as formed"
+    );
+}
+
+#[test]
+fn bone_cut_off_from_the_structure_is_unloaded() {
+    // A plate at z = 2 (the large piece) and a 2x2x2 fragment at z = 7-8.
+    let (mut w, _, _) = world(|x, y, z| {
+        z == 2 || ((5..7).contains(&x) && (5..7).contains(&y) && (7..9).contains(&z))
+    });
+    let n = mark_unloaded(&w.mask, &mut w.memory);
+    assert_eq!(n, 8);
+    assert!(w.memory.has(idx(5, 5, 7), flags::UNLOADED));
+    assert!(
+        w.memory.has(idx(5, 5, 9), flags::UNLOADED),
+        "marrow touching it too"
+    );
+    assert!(!w.memory.has(idx(5, 5, 2), flags::UNLOADED));
+    assert!(!w.memory.has(idx(5, 5, 3), flags::UNLOADED));
+    // Join the fragment to the plate: everything is loaded again.
+    for z in 3..7 {
+        let i = idx(5, 5, z);
+        w.mask.data[i] = 1;
+    }
+    assert_eq!(mark_unloaded(&w.mask, &mut w.memory), 0);
+    assert!(!w.memory.has(idx(5, 5, 9), flags::UNLOADED));
+}
+
+#[test]
+fn the_strut_guard_holds_a_cut_just_above_the_threshold() {
+    // A rod along x; a guard that always holds (full estrogen, full protection).
+    let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
+    let j = idx(6, 6, 6);
+    let guard = CutGuard::new(7, 1.0, 0.0);
+    let mut events = Vec::new();
+    resorb(&mut w, &rules, site, j, 1.0, &mut log(&mut events, guard));
+    assert!(events.is_empty(), "no cut");
+    assert_eq!(w.mask.data[j], 1);
+    assert!(w.lattice.bone_fraction[j] > 0.5 && w.lattice.bone_fraction[j] < 0.51);
+    assert!(w.memory.has(j, flags::DEFERRED), "held");
+    // Without estrogen the guard is gone and the rod is cut.
+    let guard = CutGuard::new(7, 1.0, 1.0);
+    let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
+    resorb(&mut w, &rules, site, j, 1.0, &mut log(&mut events, guard));
+    assert_eq!(events.len(), 1);
+    assert_eq!(w.mask.data[j], 0);
+    // A partial guard holds a share of sites, the same answer at every step.
+    let guard = CutGuard::new(7, 0.5, 0.0);
+    let held = (1..=400).filter(|&s| guard.holds(s, j)).count();
+    assert!((150..=250).contains(&held), "{held} of 400");
+    assert!((1..=400).all(|s| guard.holds(s, j) == guard.holds(s, j)));
+}
