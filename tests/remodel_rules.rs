@@ -13,8 +13,9 @@ use trabecula::config;
 use trabecula::grid::{BoneMask, Dims};
 use trabecula::lattice::memory::flags;
 use trabecula::lattice::Lattice;
+use trabecula::sim::clock::Clock;
 use trabecula::sim::mechanics::{mark_unloaded, CutGuard};
-use trabecula::sim::remodel::{deposit, resorb, StepLog, TopologyEvent};
+use trabecula::sim::remodel::{deposit, mineralize, resorb, StepLog, TopologyEvent};
 use trabecula::sim::world::World;
 
 const N: usize = 12;
@@ -216,4 +217,47 @@ fn the_strut_guard_holds_a_cut_just_above_the_threshold() {
     let held = (1..=400).filter(|&s| guard.holds(s, j)).count();
     assert!((150..=250).contains(&held), "{held} of 400");
     assert!((1..=400).all(|s| guard.holds(s, j) == guard.holds(s, j)));
+}
+
+#[test]
+fn new_bone_mineralizes_through_both_phases_towards_the_maximum() {
+    // Solid bone below z = 8; one voxel resorbed and refilled whole.
+    let (mut w, rules, site) = world(|_, _, z| z < 8);
+    let v = idx(6, 6, 7);
+    let mut events = Vec::new();
+    resorb(
+        &mut w,
+        &rules,
+        site,
+        v,
+        1.0,
+        &mut log(&mut events, CutGuard::NONE),
+    );
+    deposit(&mut w, &rules, site, v, 1.0, 2);
+    assert_eq!(
+        w.memory.mineral_fraction[v], 0.0,
+        "new bone starts as osteoid"
+    );
+    let config = config::parse(CONFIG, "test", Path::new("."), &[]).unwrap();
+    let clock = Clock::new(&config.run);
+    let m = &rules.cells.mineral;
+    let mut at = |days: usize, w: &mut World| {
+        for _ in 0..days {
+            mineralize(w, &rules, &clock);
+        }
+        f64::from(w.memory.mineral_fraction[v])
+    };
+    assert_eq!(
+        at(m.lag_days as usize, &mut w),
+        0.0,
+        "nothing during the lag"
+    );
+    let primary = at(m.primary_days as usize, &mut w);
+    assert!((primary - m.primary_fraction).abs() < 1e-6, "{primary}");
+    // Closed form of the secondary phase, dm/dt = k (max - m), after 365 days.
+    let year = at(365, &mut w);
+    let k = m.secondary_per_day;
+    let expected = m.max_fraction - (m.max_fraction - m.primary_fraction) * (1.0 - k).powi(365);
+    assert!((year - expected).abs() < 1e-3, "{year} vs {expected}");
+    assert!(year > 0.35);
 }

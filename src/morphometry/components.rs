@@ -126,31 +126,45 @@ pub fn bone_components(mask: &BoneMask) -> usize {
     count_components(mask.dims, |i| data[i] != 0, &backward_26())
 }
 
-/// The voxels of the largest 26-connected bone component of `mask` (1) and all
-/// others (0); of equally large components, the one holding the voxel with the
-/// smallest index.
+/// The voxels of the bone components of `mask` that can carry load (1), and all
+/// others (0): the largest 26-connected component, and every component that touches
+/// a face of the volume (it may continue beyond it). Of equally large components,
+/// the one holding the voxel with the smallest index counts as the largest.
 ///
 /// # Panics
 /// If the volume has more than `u32::MAX` voxels.
-pub fn largest_bone_component(mask: &BoneMask) -> Vec<u8> {
+pub fn loaded_bone_components(mask: &BoneMask) -> Vec<u8> {
     let data = &mask.data;
-    let (mut uf, _) = union_components(mask.dims, |i| data[i] != 0, &backward_26());
+    let dims = mask.dims;
+    let (mut uf, _) = union_components(dims, |i| data[i] != 0, &backward_26());
     let n = data.len();
     let mut size = vec![0u32; n];
     let mut root = vec![u32::MAX; n];
+    let mut touches = vec![false; n];
     for i in 0..n {
         if data[i] != 0 {
             let r = uf.find(i as u32);
             root[i] = r;
             size[r as usize] += 1;
+            let (x, y, z) = dims.coords(i);
+            if x == 0
+                || y == 0
+                || z == 0
+                || x + 1 == dims.nx
+                || y + 1 == dims.ny
+                || z + 1 == dims.nz
+            {
+                touches[r as usize] = true;
+            }
         }
     }
     // Roots are the smallest index of their component, so the first maximum wins.
-    let best = (0..n).max_by_key(|&r| (size[r], std::cmp::Reverse(r)));
-    match best {
-        Some(b) if size[b] > 0 => root.iter().map(|&r| u8::from(r == b as u32)).collect(),
-        _ => vec![0; n],
+    if let Some(b) = (0..n).max_by_key(|&r| (size[r], std::cmp::Reverse(r))) {
+        touches[b] = size[b] > 0;
     }
+    root.iter()
+        .map(|&r| u8::from(r != u32::MAX && touches[r as usize]))
+        .collect()
 }
 
 /// Number of 6-connected components of marrow inside `mask`, not counting the outside:
@@ -169,22 +183,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn largest_component_keeps_the_big_piece_only() {
-        let dims = Dims::new(6, 3, 3);
+    fn loaded_components_are_the_largest_and_those_on_the_faces() {
+        let dims = Dims::new(7, 3, 3);
         let mut data = vec![0u8; dims.len()];
         for x in 0..3 {
             data[dims.index(x, 1, 1)] = 1;
         }
-        data[dims.index(5, 1, 1)] = 1;
+        data[dims.index(4, 1, 1)] = 1;
+        data[dims.index(6, 1, 1)] = 1;
         let mask = BoneMask {
             dims,
             voxel_um: 1.0,
             data,
         };
-        let keep = largest_bone_component(&mask);
-        assert_eq!(keep.iter().map(|&k| usize::from(k)).sum::<usize>(), 3);
-        assert_eq!(keep[dims.index(5, 1, 1)], 0);
-        assert_eq!(keep[dims.index(0, 1, 1)], 1);
+        let keep = loaded_bone_components(&mask);
+        assert_eq!(keep.iter().map(|&k| usize::from(k)).sum::<usize>(), 4);
+        assert_eq!(keep[dims.index(4, 1, 1)], 0, "a floating speck is unloaded");
+        assert_eq!(keep[dims.index(6, 1, 1)], 1, "a piece on a face may go on");
+        assert_eq!(keep[dims.index(1, 1, 1)], 1);
     }
 
     #[test]

@@ -42,7 +42,7 @@ mod ridge;
 pub mod simple_point;
 pub mod thickness;
 
-pub use components::{bone_components, largest_bone_component, marrow_components};
+pub use components::{bone_components, loaded_bone_components, marrow_components};
 pub use edt::{squared_edt, UNBOUNDED};
 pub use euler::{
     connectivity_density_per_mm3, edge_corrected_delta_euler, euler_characteristic,

@@ -1,9 +1,11 @@
 //! Which bone carries load, reduced to topology: the largest connected piece of bone
-//! in the volume is the load-bearing structure, and every other piece (cut off by a
-//! disconnection) is unloaded ([`crate::config::mechanics`] for the biology).
+//! in the volume is the load-bearing structure, as is every piece that reaches a face
+//! of the volume (it may be joined to the structure beyond it); every other piece,
+//! cut off by a disconnection and floating in the marrow, is unloaded
+//! ([`crate::config::mechanics`] for the biology).
 //!
 //! Every `check_every_days` the bone is labelled (26-connected components) and the
-//! [`flags::UNLOADED`] bit is set on the bone voxels outside the largest piece and on
+//! [`flags::UNLOADED`] bit is set on the bone voxels of the floating pieces and on
 //! the marrow voxels across a face from them; it is cleared everywhere else. The cell
 //! rules read the bit: unloaded surface activates new sites at its own rate
 //! ([`unloaded_initiations`]), osteoblasts are recruited there at a fraction of the
@@ -32,7 +34,7 @@ use crate::cells::View;
 use crate::grid::BoneMask;
 use crate::lattice::memory::flags;
 use crate::lattice::VoxelMemory;
-use crate::morphometry::largest_bone_component;
+use crate::morphometry::loaded_bone_components;
 use crate::sim::rng::{Purpose, StreamKey};
 
 /// The strut guard of one step (see the module documentation).
@@ -71,7 +73,7 @@ impl CutGuard {
 /// Sets [`flags::UNLOADED`] from the bone mask (see the module documentation);
 /// returns the number of unloaded bone voxels.
 pub fn mark_unloaded(mask: &BoneMask, memory: &mut VoxelMemory) -> u64 {
-    let loaded = largest_bone_component(mask);
+    let loaded = loaded_bone_components(mask);
     let dims = mask.dims;
     let unloaded_bone = |v: usize| mask.data[v] != 0 && loaded[v] == 0;
     let plane = dims.plane();

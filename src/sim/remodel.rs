@@ -339,7 +339,9 @@ pub fn mineralize(world: &mut World, rules: &Rules, clock: &Clock) {
             return true;
         }
         let x = f64::from(m.mineral_fraction[v]);
-        let next = if x < primary {
+        // Compared at the stored (f32) precision: a voxel that reached the primary
+        // fraction moves on to the secondary phase.
+        let next = if x < f64::from(primary as f32) {
             (x + primary_rate * dt).min(primary)
         } else {
             x + c.secondary_per_day * (max - x) * dt
