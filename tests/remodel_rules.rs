@@ -241,7 +241,7 @@ fn new_bone_mineralizes_through_both_phases_towards_the_maximum() {
     let config = config::parse(CONFIG, "test", Path::new("."), &[]).unwrap();
     let clock = Clock::new(&config.run);
     let m = &rules.cells.mineral;
-    let mut at = |days: usize, w: &mut World| {
+    let at = |days: usize, w: &mut World| {
         for _ in 0..days {
             mineralize(w, &rules, &clock);
         }
