@@ -146,16 +146,7 @@ pub fn resorb(
             kind = RemovalKind::Simple;
         }
     }
-    world.lattice.bone_fraction[j] = after;
-    let removed = f64::from(before - after);
-    world.bone_sum -= removed;
-    let um3 = removed * rules.voxel_um3();
-    world.totals.resorbed_um3 += um3;
-    let cell = world.signals.cell_of(world.lattice.dims, j);
-    world.resorbed_per_cell_um3[cell] += um3;
-    if let Some(b) = world.bmus.get_mut(site) {
-        b.resorbed_um3 += um3;
-    }
+    set_resorbed(world, rules, site, j, after);
     if World::is_bone_fraction(before) && !World::is_bone_fraction(after) {
         let (x, y, z) = world.lattice.dims.coords(j);
         if let Some(code) = TopologyEvent::code(kind) {
@@ -196,19 +187,25 @@ pub fn resorb(
     }
 }
 
-/// Resorbs bone voxel `u` of a fragment cut off by site `site` whole: it leaves the
-/// cavity memory of any site and is never refilled.
-fn remove_fragment_voxel(world: &mut World, rules: &Rules, site: u32, u: usize) {
-    let removed = f64::from(world.lattice.bone_fraction[u]);
-    world.lattice.bone_fraction[u] = 0.0;
+/// Lowers voxel `j`'s bone fraction to `after` and books the bone resorbed by site
+/// `site`: the running sums, the TGF-beta release of its field cell, the site's tally.
+fn set_resorbed(world: &mut World, rules: &Rules, site: u32, j: usize, after: f32) {
+    let removed = f64::from(world.lattice.bone_fraction[j] - after);
+    world.lattice.bone_fraction[j] = after;
     world.bone_sum -= removed;
     let um3 = removed * rules.voxel_um3();
     world.totals.resorbed_um3 += um3;
-    let cell = world.signals.cell_of(world.lattice.dims, u);
+    let cell = world.signals.cell_of(world.lattice.dims, j);
     world.resorbed_per_cell_um3[cell] += um3;
     if let Some(b) = world.bmus.get_mut(site) {
         b.resorbed_um3 += um3;
     }
+}
+
+/// Resorbs bone voxel `u` of a fragment cut off by site `site` whole: it leaves the
+/// cavity memory of any site and is never refilled.
+fn remove_fragment_voxel(world: &mut World, rules: &Rules, site: u32, u: usize) {
+    set_resorbed(world, rules, site, u, 0.0);
     let m = &mut world.memory;
     m.site[u] = 0;
     m.depth[u] = 0;
