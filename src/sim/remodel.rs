@@ -202,16 +202,20 @@ fn set_resorbed(world: &mut World, rules: &Rules, site: u32, j: usize, after: f3
     }
 }
 
+/// Clears voxel `v`'s cavity memory: it belongs to no site and owes no refill.
+fn leave_cavity(m: &mut crate::lattice::VoxelMemory, v: usize) {
+    m.site[v] = 0;
+    m.depth[v] = 0;
+    m.up[v] = NO_DIRECTION;
+    m.refill_target[v] = 0.0;
+    m.set(v, flags::VISITED | flags::BLOCKED | flags::DEFERRED, false);
+}
+
 /// Resorbs bone voxel `u` of a fragment cut off by site `site` whole: it leaves the
 /// cavity memory of any site and is never refilled.
 fn remove_fragment_voxel(world: &mut World, rules: &Rules, site: u32, u: usize) {
     set_resorbed(world, rules, site, u, 0.0);
-    let m = &mut world.memory;
-    m.site[u] = 0;
-    m.depth[u] = 0;
-    m.up[u] = NO_DIRECTION;
-    m.refill_target[u] = 0.0;
-    m.set(u, flags::VISITED | flags::BLOCKED | flags::DEFERRED, false);
+    leave_cavity(&mut world.memory, u);
     world.mask.data[u] = 0;
     world
         .surface
@@ -377,12 +381,7 @@ pub fn close_site(
             let owed = world.memory.refill_target[v] - world.lattice.bone_fraction[v];
             blocked += f64::from(owed.max(0.0)) * rules.voxel_um3();
         }
-        let m = &mut world.memory;
-        m.site[v] = 0;
-        m.depth[v] = 0;
-        m.up[v] = NO_DIRECTION;
-        m.refill_target[v] = 0.0;
-        m.set(v, flags::VISITED | flags::BLOCKED | flags::DEFERRED, false);
+        leave_cavity(&mut world.memory, v);
         world.surface.refresh(&world.mask, &mut world.memory, v);
     }
     let face_um2 = rules.voxel_um * rules.voxel_um;
