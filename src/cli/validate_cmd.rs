@@ -1,4 +1,5 @@
-//! `trabecula validate [--quick] [--json] [-o DIR] [--threads N] [--replicates R]`:
+//! `trabecula validate [--quick] [--json] [-o DIR] [--threads N] [--replicates R]
+//! [--set KEY=VALUE ...]`:
 //! runs the open calibration targets of REFERENCE.md section 6 ([`crate::validate`])
 //! and prints one table: scenario, readout, time point, model mean +- SD over
 //! replicates, target, band, pass.
@@ -33,6 +34,10 @@ pub struct ValidateArgs {
     /// Replicates (derived seeds) per arm; default 4 (full) or 2 (quick).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub replicates: Option<u32>,
+    /// Override a parameter in every arm, e.g. `--set cells.osteoblast.estrogen_lifespan_gain=1`
+    /// (repeatable; validated like a config file), to see the table under other values.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<crate::config::Override>,
 }
 
 /// Runs the command.
@@ -46,6 +51,7 @@ pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<()> {
     if let Some(r) = args.replicates {
         scale.replicates = r;
     }
+    scale.overrides = args.set.clone();
     std::fs::create_dir_all(&args.output).map_err(|e| {
         InputError(format!(
             "-o {}: cannot create the directory: {e}",

@@ -94,11 +94,13 @@ param_table! {
         /// RANKL, per day, [0, 1e3]. Default 1/14: lifespan about 2 weeks (Manolagas,
         /// Endocr Rev 2000, approx.).
         apoptosis_per_day: RATE_PER_DAY => 1.0 / 14.0,
-        /// Estrogen promotes osteoclast apoptosis: the rate is divided by `1 + g d`,
-        /// [0, 100]. Default 0.3 (calibrated: with the activation response, bone
-        /// resorption about doubles after menopause, as resorption markers do;
-        /// Garnero, JBMR 1996, approx.).
-        estrogen_apoptosis_gain: GAIN => 0.3,
+        /// Estrogen promotes osteoclast apoptosis (Hughes, Nat Med 1996): the rate is
+        /// divided by `1 + g d`, [0, 100]. Default 0.1 (calibrated with
+        /// `cells.osteoblast.estrogen_lifespan_gain` against ATAC: a larger gain lets
+        /// osteoclasts dig longer after estradiol falls, which front-loads the loss
+        /// into the first year, TH -2.5% at 1 y with 0.3 against -1.5%; `trabecula
+        /// validate`).
+        estrogen_apoptosis_gain: GAIN => 0.1,
         /// RANKL supports survival: the rate is scaled by `(1 + s/2) / (1 + s
         /// RANKL/(RANKL + K_L))`, [0, 100] (K_L from `[cells.precursor]`). Default 1.
         rankl_survival_gain: GAIN => 1.0,
@@ -136,10 +138,12 @@ param_table! {
         active_lifespan_days: DAYS => 150.0,
         /// Coefficient of variation of the active life, [0, 1].
         lifespan_cv: Range::closed(0.0, 1.0) => 0.1,
-        /// Estrogen prolongs osteoblast life: active life is used up `1 + g d` times
-        /// faster, [0, 100]. Default 0.2 (calibrated: trabecular bone loss of about 5%
-        /// in the first year after estradiol falls to postmenopausal levels; approx.).
-        estrogen_lifespan_gain: GAIN => 0.2,
+        /// Estrogen prolongs osteoblast life (Manolagas, Endocr Rev 2000): active life
+        /// is used up `1 + g d` times faster, [0, 100]. Default 0.7 (calibrated with
+        /// `cells.osteoclast.estrogen_apoptosis_gain` against ATAC: the refill deficit
+        /// this leaves in every BMU carries the loss on past the first year, LS -2.2%
+        /// at 1 y and -4.1% at 2 y on anastrozole; `trabecula validate`).
+        estrogen_lifespan_gain: GAIN => 0.7,
         /// Share of osteoblasts that become lining cells when their refill is done
         /// (the rest die by apoptosis), [0, 1]. Default 0.3 (most osteoblasts die by
         /// apoptosis; Manolagas 2000, approx.).

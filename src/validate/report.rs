@@ -135,6 +135,8 @@ pub struct Report {
     pub runs: usize,
     /// Wall time, s.
     pub elapsed_s: f64,
+    /// The `--set` overrides every arm ran with, as `key=value` (empty: the defaults).
+    pub overrides: Vec<String>,
     /// The table.
     pub rows: Vec<Row>,
     /// One trajectory per scenario and readout.
@@ -225,6 +227,13 @@ impl Report {
                 String::new()
             }
         );
+        if !self.overrides.is_empty() {
+            let _ = writeln!(
+                out,
+                "not the defaults: every arm ran with --set {}",
+                self.overrides.join(" --set ")
+            );
+        }
         out
     }
 
@@ -308,6 +317,7 @@ impl Report {
             shape_voxels: [u32; 3],
             seeds: &'a [u64],
             elapsed_s: f64,
+            overrides: &'a [String],
             rows: Vec<serde_json::Value>,
             series: Vec<serde_json::Value>,
         }
@@ -331,6 +341,7 @@ impl Report {
             shape_voxels: self.shape_voxels,
             seeds: &self.seeds,
             elapsed_s: self.elapsed_s,
+            overrides: &self.overrides,
             rows,
             series: self.series_json(),
         };

@@ -36,6 +36,9 @@ pub struct Scale {
     pub shape_voxels: [u32; 3],
     /// Premenopausal or postmenopausal spin-up before day 0, days.
     pub spinup_days: u32,
+    /// Parameter overrides applied to every arm (`validate --set`), for calibration:
+    /// the table then shows the model with those values, not the defaults.
+    pub overrides: Vec<config::Override>,
 }
 
 impl Scale {
@@ -47,6 +50,7 @@ impl Scale {
             replicates: 4,
             shape_voxels: [60, 60, 60],
             spinup_days: 365,
+            overrides: Vec::new(),
         }
     }
 
@@ -58,6 +62,7 @@ impl Scale {
             replicates: 2,
             shape_voxels: [50, 50, 60],
             spinup_days: 365,
+            overrides: Vec::new(),
         }
     }
 
@@ -92,8 +97,8 @@ pub fn config_text(arm: &Arm, scale: &Scale, seed: u64) -> String {
 pub fn run_arm(arm: &Arm, scale: &Scale, seed: u64) -> anyhow::Result<Vec<Measurement>> {
     let text = config_text(arm, scale, seed);
     let origin = format!("validation arm {}", arm.name);
-    let config = config::parse(&text, &origin, Path::new("."), &[])
-        .with_context(|| format!("{origin}: the built-in config is invalid"))?;
+    let config = config::parse(&text, &origin, Path::new("."), &scale.overrides)
+        .with_context(|| format!("{origin}: the config with the --set overrides is invalid"))?;
     let built = source::build(&config.lattice, config.run.seed)
         .with_context(|| format!("{origin}: building the lattice"))?;
     let mut sim = Simulation::new(&config, built.lattice)
@@ -102,6 +107,19 @@ pub fn run_arm(arm: &Arm, scale: &Scale, seed: u64) -> anyhow::Result<Vec<Measur
     sim.run(&mut sink, |_| {})
         .with_context(|| format!("{origin} (seed {seed}): run failed"))?;
     Ok(sink.measurements)
+}
+
+/// Checks that every arm's config accepts the `--set` overrides, before any run
+/// starts: a bad key or value is a [`config::ConfigError`] naming it and its range.
+pub fn check_overrides(scale: &Scale) -> Result<(), config::ConfigError> {
+    if scale.overrides.is_empty() {
+        return Ok(());
+    }
+    for arm in ARMS {
+        let text = config_text(arm, scale, VALIDATION_SEED);
+        config::parse(&text, "validate --set", Path::new("."), &scale.overrides)?;
+    }
+    Ok(())
 }
 
 /// The day a check is read at this scale: its time point, or the last day its arms
@@ -146,6 +164,7 @@ pub type Runs = Vec<(&'static Arm, Vec<Vec<Measurement>>)>;
 
 /// Runs the set; `log` receives one line per finished run.
 pub fn run(scale: &Scale, log: &(dyn Fn(&str) + Sync)) -> anyhow::Result<Report> {
+    check_overrides(scale)?;
     let start = Instant::now();
     let arms: Vec<&'static Arm> = ARMS.iter().collect();
     let seeds: Vec<u64> = (0..scale.replicates)
@@ -182,6 +201,11 @@ pub fn run(scale: &Scale, log: &(dyn Fn(&str) + Sync)) -> anyhow::Result<Report>
         seeds,
         runs: jobs.len(),
         elapsed_s: start.elapsed().as_secs_f64(),
+        overrides: scale
+            .overrides
+            .iter()
+            .map(|o| format!("{}={}", o.path, o.value))
+            .collect(),
         rows,
         curves,
         arms: runs,
