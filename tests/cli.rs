@@ -201,3 +201,24 @@ fn measure_rejects_bad_volumes_with_code_2() {
         );
     }
 }
+
+#[test]
+fn validate_rejects_a_bad_override_before_running_or_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("validation");
+    let out_str = out_dir.to_str().unwrap();
+    for (set, expect) in [
+        (
+            "cells.osteoblast.estrogen_lifespan_gain=-1",
+            "valid range is [0, 100]",
+        ),
+        ("cells.osteoblast.no_such_key=1", "unknown key"),
+    ] {
+        let o = trabecula(&["validate", "--quick", "-q", "-o", out_str, "--set", set]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let key = set.split('=').next().unwrap();
+        assert!(stderr(&o).contains(key), "{}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "{}", stderr(&o));
+        assert!(!out_dir.exists(), "the output directory was created");
+    }
+}

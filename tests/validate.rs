@@ -59,11 +59,7 @@ fn synthetic_report(scale: &Scale) -> Report {
         seeds: (0..u64::from(scale.replicates)).collect(),
         runs: ARMS.len() * scale.replicates as usize,
         elapsed_s: 1.0,
-        overrides: scale
-            .overrides
-            .iter()
-            .map(|o| format!("{}={}", o.path, o.value))
-            .collect(),
+        overrides: scale.overrides.iter().map(ToString::to_string).collect(),
         rows,
         curves,
         arms: runs,

@@ -52,6 +52,7 @@ pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<()> {
         scale.replicates = r;
     }
     scale.overrides = args.set.clone();
+    validate::runner::check_overrides(&scale)?;
     std::fs::create_dir_all(&args.output).map_err(|e| {
         InputError(format!(
             "-o {}: cannot create the directory: {e}",

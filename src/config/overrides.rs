@@ -16,6 +16,13 @@ pub struct Override {
     pub value: Value,
 }
 
+impl std::fmt::Display for Override {
+    /// `key.path=value`, the value in TOML syntax (parses back to the same override).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.path, self.value)
+    }
+}
+
 impl std::str::FromStr for Override {
     type Err = String;
 
@@ -99,6 +106,17 @@ mod tests {
         let o: Override = "a.b=[1, 2, 3]".parse().unwrap();
         assert!(matches!(o.value, Value::Array(ref a) if a.len() == 3));
         assert!("novalue".parse::<Override>().is_err());
+        // Display writes the value in TOML syntax, so it parses back to the same.
+        for text in [
+            "a.b=1.5",
+            "a.b=\"femoral_head\"",
+            "a.b=[1, 2, 3]",
+            "a.b=true",
+        ] {
+            let o: Override = text.parse().unwrap();
+            assert_eq!(o.to_string(), text);
+            assert_eq!(o.to_string().parse::<Override>().unwrap(), o);
+        }
         assert!("a..b=1".parse::<Override>().is_err());
     }
 

@@ -201,11 +201,7 @@ pub fn run(scale: &Scale, log: &(dyn Fn(&str) + Sync)) -> anyhow::Result<Report>
         seeds,
         runs: jobs.len(),
         elapsed_s: start.elapsed().as_secs_f64(),
-        overrides: scale
-            .overrides
-            .iter()
-            .map(|o| format!("{}={}", o.path, o.value))
-            .collect(),
+        overrides: scale.overrides.iter().map(ToString::to_string).collect(),
         rows,
         curves,
         arms: runs,
