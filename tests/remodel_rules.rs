@@ -60,6 +60,17 @@ fn log(events: &mut Vec<TopologyEvent>, guard: CutGuard) -> StepLog<'_> {
     }
 }
 
+/// Resorbs all of voxel `j` for `site`, unguarded, logging to `events`.
+fn resorb_whole(
+    w: &mut World,
+    rules: &Rules,
+    site: u32,
+    j: usize,
+    events: &mut Vec<TopologyEvent>,
+) {
+    resorb(w, rules, site, j, 1.0, &mut log(events, CutGuard::NONE));
+}
+
 fn idx(x: usize, y: usize, z: usize) -> usize {
     Dims::cube(N).index(x, y, z)
 }
@@ -70,14 +81,7 @@ fn a_hole_through_a_plate_is_refilled_but_a_cut_rod_is_not() {
     let (mut w, rules, site) = world(|_, _, z| z == 6);
     let j = idx(6, 6, 6);
     let mut events = Vec::new();
-    resorb(
-        &mut w,
-        &rules,
-        site,
-        j,
-        1.0,
-        &mut log(&mut events, CutGuard::NONE),
-    );
+    resorb_whole(&mut w, &rules, site, j, &mut events);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, 1, "a hole through a plate is a perforation");
     assert!(!w.memory.has(j, flags::BLOCKED));
@@ -88,14 +92,7 @@ fn a_hole_through_a_plate_is_refilled_but_a_cut_rod_is_not() {
     // A rod along x at y = z = 6.
     let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
     let mut events = Vec::new();
-    resorb(
-        &mut w,
-        &rules,
-        site,
-        j,
-        1.0,
-        &mut log(&mut events, CutGuard::NONE),
-    );
+    resorb_whole(&mut w, &rules, site, j, &mut events);
     assert_eq!(events[0].kind, 2, "cutting a rod is a disconnection");
     assert!(w.memory.has(j, flags::BLOCKED));
     assert_eq!(deposit(&mut w, &rules, site, j, 1.0, 2), 0.0);
@@ -141,22 +138,8 @@ fn a_small_pocket_walled_in_by_a_refill_is_filled_with_it() {
     let (mut w, rules, site) = world(|_, _, z| z < 8);
     let (u, v) = (idx(6, 6, 6), idx(6, 6, 7));
     let mut events = Vec::new();
-    resorb(
-        &mut w,
-        &rules,
-        site,
-        v,
-        1.0,
-        &mut log(&mut events, CutGuard::NONE),
-    );
-    resorb(
-        &mut w,
-        &rules,
-        site,
-        u,
-        1.0,
-        &mut log(&mut events, CutGuard::NONE),
-    );
+    resorb_whole(&mut w, &rules, site, v, &mut events);
+    resorb_whole(&mut w, &rules, site, u, &mut events);
     assert!(events.is_empty(), "digging a pit keeps the topology");
     // u's refill is blocked (say it was a cut); refilling v would wall it in.
     w.memory.set(u, flags::BLOCKED, true);
@@ -225,14 +208,7 @@ fn new_bone_mineralizes_through_both_phases_towards_the_maximum() {
     let (mut w, rules, site) = world(|_, _, z| z < 8);
     let v = idx(6, 6, 7);
     let mut events = Vec::new();
-    resorb(
-        &mut w,
-        &rules,
-        site,
-        v,
-        1.0,
-        &mut log(&mut events, CutGuard::NONE),
-    );
+    resorb_whole(&mut w, &rules, site, v, &mut events);
     deposit(&mut w, &rules, site, v, 1.0, 2);
     assert_eq!(
         w.memory.mineral_fraction[v], 0.0,
