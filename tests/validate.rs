@@ -179,10 +179,16 @@ fn overrides_are_named_in_the_table_and_checked_before_any_run() {
     scale.overrides = vec!["cells.osteoblast.estrogen_lifespan_gain=1.5"
         .parse()
         .unwrap()];
-    let table = synthetic_report(&scale).table();
+    let report = synthetic_report(&scale);
+    let table = report.table();
     assert!(
         table.contains("every arm ran with --set cells.osteoblast.estrogen_lifespan_gain=1.5"),
         "{table}"
+    );
+    let json: Value = serde_json::from_str(&report.json()).unwrap();
+    assert_eq!(
+        json["overrides"],
+        serde_json::json!(["cells.osteoblast.estrogen_lifespan_gain=1.5"])
     );
     assert!(trabecula::validate::runner::check_overrides(&scale).is_ok());
     // A key out of range fails before any run, naming the key.

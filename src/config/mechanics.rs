@@ -3,10 +3,10 @@
 //! Bone carries load only while it is connected to the load-bearing structure (the
 //! largest connected piece of bone in the volume, and any piece reaching a face of
 //! the volume, which may join it beyond). A piece cut off by a disconnection and
-//! floating in the marrow carries none: its osteocytes, deprived of strain, die and signal for its removal,
-//! and no bone is formed on it (Frost's mechanostat; Aguirre et al., JBMR 2006:
-//! osteocyte apoptosis under disuse targets osteoclastogenesis; free-ending and
-//! disconnected trabeculae are resorbed, Mosekilde, Bone Miner 1990).
+//! floating in the marrow carries none: its osteocytes, deprived of strain, die and
+//! signal for its removal, and no bone is formed on it (Frost's mechanostat; Aguirre
+//! et al., JBMR 2006: osteocyte apoptosis under disuse targets osteoclastogenesis;
+//! free-ending and disconnected trabeculae are resorbed, Mosekilde, Bone Miner 1990).
 
 use super::params::param_table;
 use super::reader::Range;
