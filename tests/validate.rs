@@ -26,6 +26,8 @@ fn synthetic_run(slope_pct_per_y: f64, ctx: f64, days: u32, every: u32) -> Vec<M
                 hip_abmd_change_pct: ls,
                 ctx_relative: ctx,
                 p1np_relative: ctx,
+                resorption_rate_per_y: 0.03 * ctx,
+                formation_rate_per_y: 0.03 * ctx,
                 ..Measurement::default()
             }
         })
@@ -38,7 +40,7 @@ fn synthetic_report(scale: &Scale) -> Report {
     let runs: Runs = ARMS
         .iter()
         .map(|a| {
-            let reps = (0..scale.replicates)
+            let reps = (0..scale.replicates_of(a))
                 .map(|r| {
                     let slope = if a.name.contains("denosumab") {
                         3.0
@@ -56,8 +58,8 @@ fn synthetic_report(scale: &Scale) -> Report {
         quick: scale.quick,
         replicates: scale.replicates,
         shape_voxels: scale.shape_voxels,
-        seeds: (0..u64::from(scale.replicates)).collect(),
-        runs: ARMS.len() * scale.replicates as usize,
+        seeds: (0..u64::from(3 * scale.replicates)).collect(),
+        runs: ARMS.iter().map(|a| scale.replicates_of(a) as usize).sum(),
         elapsed_s: 1.0,
         overrides: scale.overrides.iter().map(ToString::to_string).collect(),
         rows,
@@ -105,6 +107,63 @@ fn interpolation_and_statistics_in_closed_form() {
     assert_eq!((m, s), (2.0, 1.0));
 }
 
+/// Rows every `every` days from day -360 to 390 with resorption rate `r(day)` and
+/// formation rate `f(day)`.
+fn marker_rows(every: u32, r: impl Fn(f64) -> f64, f: impl Fn(f64) -> f64) -> Vec<Measurement> {
+    (0..=750 / every)
+        .map(|k| {
+            let day = f64::from(k * every) - 360.0;
+            Measurement {
+                day,
+                resorption_rate_per_y: r(day),
+                formation_rate_per_y: f(day),
+                ..Measurement::default()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn marker_changes_are_read_over_three_month_windows() {
+    // Baseline rows ending in (-90, 0]: rate 1 (the row at -90, rate 100, is outside).
+    // At 12 months (day 365.25) the rows ending in (305.25, 395.25]: 330, 360, 390
+    // with 1.2, 1.5, 1.8, mean 1.5: +50% (the row at 300, rate 100, is outside).
+    let r = |d: f64| match d as i64 {
+        -90 | 300 => 100.0,
+        330 => 1.2,
+        360 => 1.5,
+        390 => 1.8,
+        _ => 1.0,
+    };
+    let f = |d: f64| if d > 0.0 { 2.2 } else { 2.0 };
+    let rows = marker_rows(30, r, f);
+    let ctx = read_at(&rows, Readout::CtxChangePct, 365.25);
+    assert!((ctx - 50.0).abs() < 1e-9, "{ctx}");
+    let p1np = read_at(&rows, Readout::P1npChangePct, 365.25);
+    assert!((p1np - 10.0).abs() < 1e-9, "{p1np}");
+    // Rows every 15 days: the same windows hold six rows each.
+    let rows = marker_rows(
+        15,
+        |d| {
+            if (315.0..=390.0).contains(&d) {
+                1.3
+            } else {
+                1.0
+            }
+        },
+        f,
+    );
+    let ctx = read_at(&rows, Readout::CtxChangePct, 365.25);
+    assert!((ctx - 30.0).abs() < 1e-9, "{ctx}");
+    // The nadir readout is the row's own ratio, not windowed.
+    let mut rows = marker_rows(30, r, f);
+    rows.iter_mut().for_each(|m| m.ctx_relative = 0.5);
+    assert_eq!(read_at(&rows, Readout::CtxRelative, 360.0), 0.5);
+    // No baseline turnover: NaN, never a division by zero passed off as a number.
+    let rows = marker_rows(30, |d| if d > 0.0 { 1.0 } else { 0.0 }, f);
+    assert!(read_at(&rows, Readout::CtxChangePct, 365.25).is_nan());
+}
+
 #[test]
 fn table_csv_and_json_of_a_full_report() {
     let scale = Scale::full();
@@ -146,7 +205,27 @@ fn table_csv_and_json_of_a_full_report() {
     let json: Value = serde_json::from_str(&report.json()).unwrap();
     assert_eq!(json["rows"].as_array().unwrap().len(), CHECKS.len());
     assert_eq!(json["rows"][1]["pass"], Value::Bool(true));
-    assert_eq!(json["series"].as_array().unwrap().len(), ARMS.len() * 4);
+    // Four replicates of every arm, twelve of the two one-year letrozole arms.
+    assert_eq!(
+        json["series"].as_array().unwrap().len(),
+        (ARMS.len() - 2) * 4 + 2 * 12
+    );
+    let markers = report
+        .rows
+        .iter()
+        .find(|r| r.arm == "letrozole" && r.readout.starts_with("CTX"))
+        .unwrap();
+    assert_eq!(markers.values.len(), 12);
+    let zol = report
+        .rows
+        .iter()
+        .find(|r| r.arm == "letrozole_zoledronic")
+        .unwrap();
+    assert_eq!(zol.values.len(), 12);
+    assert!(
+        table.contains("4 replicates (12 of letrozole, letrozole_zoledronic) of 60x60x60"),
+        "{table}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let pngs = plot::draw_all(dir.path(), &report.curves).unwrap();

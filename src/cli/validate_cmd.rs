@@ -31,7 +31,8 @@ pub struct ValidateArgs {
     /// Worker threads (default: SLURM_CPUS_PER_TASK, else all cores); runs go in parallel.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Replicates (derived seeds) per arm; default 4 (full) or 2 (quick).
+    /// Replicates (derived seeds) per arm; default 4 (full) or 2 (quick). The full set
+    /// runs its two one-year letrozole arms on three times as many.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub replicates: Option<u32>,
     /// Override a parameter in every arm, e.g. `--set cells.osteoblast.estrogen_lifespan_gain=1`

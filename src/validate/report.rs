@@ -125,7 +125,7 @@ const SERIES: [&str; 6] = [
 pub struct Report {
     /// The quick set.
     pub quick: bool,
-    /// Replicates per arm.
+    /// Replicates per arm (some arms run a multiple: see [`Report::arms`]).
     pub replicates: u32,
     /// Lattice shape, voxels.
     pub shape_voxels: [u32; 3],
@@ -209,10 +209,11 @@ impl Report {
         let judged = self.rows.iter().filter(|r| r.pass.is_some()).count();
         let _ = writeln!(
             out,
-            "{passed} of {judged} targets in their band; {} set, {} replicates of {}x{}x{} voxels, \
+            "{passed} of {judged} targets in their band; {} set, {} replicates{} of {}x{}x{} voxels, \
              {} runs in {:.0} s{}",
             if self.quick { "quick" } else { "full" },
             self.replicates,
+            self.more_replicates(),
             self.shape_voxels[0],
             self.shape_voxels[1],
             self.shape_voxels[2],
@@ -235,6 +236,28 @@ impl Report {
             );
         }
         out
+    }
+
+    /// The arms run with more replicates than the set's count, as ` (12 of a, b)`
+    /// (empty when none).
+    fn more_replicates(&self) -> String {
+        let mut groups: Vec<(usize, Vec<&str>)> = Vec::new();
+        for (arm, reps) in &self.arms {
+            if reps.len() != self.replicates as usize {
+                match groups.iter_mut().find(|(n, _)| *n == reps.len()) {
+                    Some((_, names)) => names.push(arm.name),
+                    None => groups.push((reps.len(), vec![arm.name])),
+                }
+            }
+        }
+        if groups.is_empty() {
+            return String::new();
+        }
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|(n, names)| format!("{n} of {}", names.join(", ")))
+            .collect();
+        format!(" ({})", parts.join("; "))
     }
 
     /// The table as CSV (columns in the module doc).

@@ -66,6 +66,16 @@ impl Scale {
         }
     }
 
+    /// Replicates of `arm` at this scale: the set's count, times the arm's factor in
+    /// the full set.
+    pub fn replicates_of(&self, arm: &Arm) -> u32 {
+        if self.quick {
+            self.replicates
+        } else {
+            self.replicates * arm.replicate_factor
+        }
+    }
+
     /// Days an arm runs after day 0 at this scale.
     pub fn days(&self, arm: &Arm) -> u32 {
         if self.quick {
@@ -133,8 +143,12 @@ pub fn eval_day(scale: &Scale, c: &Check) -> f64 {
 }
 
 /// The readout of `rows` at `day`, interpolated linearly between the rows around it
-/// (NaN outside the rows).
+/// (NaN outside the rows); the marker changes over their windows
+/// ([`super::MARKER_WINDOW_DAYS`]).
 pub fn read_at(rows: &[Measurement], readout: Readout, day: f64) -> f64 {
+    if readout.is_windowed() {
+        return marker_change_pct(rows, readout, day);
+    }
     let Some(day0) = rows.iter().find(|m| m.day >= 0.0) else {
         return f64::NAN;
     };
@@ -149,6 +163,27 @@ pub fn read_at(rows: &[Measurement], readout: Readout, day: f64) -> f64 {
     let w = (day - a.day) / (b.day - a.day);
     let (va, vb) = (readout.value(a, day0), readout.value(b, day0));
     va + w * (vb - va)
+}
+
+/// The windowed marker change of `readout` at `day`, % (NaN when a window holds no
+/// row or the baseline rate is zero).
+pub fn marker_change_pct(rows: &[Measurement], readout: Readout, day: f64) -> f64 {
+    let w = super::MARKER_WINDOW_DAYS;
+    let mean_rate = |from: f64, to: f64| {
+        let v: Vec<f64> = rows
+            .iter()
+            .filter(|m| m.day > from && m.day <= to)
+            .filter_map(|m| readout.marker_rate(m))
+            .collect();
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    let base = mean_rate(-w, 0.0);
+    let at = mean_rate(day - 2.0 * w / 3.0, day + w / 3.0);
+    crate::sim::clinical::percent_change(at, base)
 }
 
 /// Mean and sample SD (0 for one value).
@@ -167,11 +202,16 @@ pub fn run(scale: &Scale, log: &(dyn Fn(&str) + Sync)) -> anyhow::Result<Report>
     check_overrides(scale)?;
     let start = Instant::now();
     let arms: Vec<&'static Arm> = ARMS.iter().collect();
-    let seeds: Vec<u64> = (0..scale.replicates)
+    let most = arms
+        .iter()
+        .map(|a| scale.replicates_of(a))
+        .max()
+        .unwrap_or(0);
+    let seeds: Vec<u64> = (0..most)
         .map(|r| replicate_seed(VALIDATION_SEED, r))
         .collect();
     let jobs: Vec<(usize, usize)> = (0..arms.len())
-        .flat_map(|a| (0..seeds.len()).map(move |r| (a, r)))
+        .flat_map(|a| (0..scale.replicates_of(arms[a]) as usize).map(move |r| (a, r)))
         .collect();
     let done = AtomicUsize::new(0);
     let results: Vec<anyhow::Result<Vec<Measurement>>> = jobs
@@ -212,7 +252,10 @@ pub fn run(scale: &Scale, log: &(dyn Fn(&str) + Sync)) -> anyhow::Result<Report>
 fn values_at(runs: &Runs, c: &Check, day: f64) -> Vec<f64> {
     let reps = |name: &str| &runs.iter().find(|(a, _)| a.name == name).unwrap().1;
     let arm = reps(c.arm);
-    (0..arm.len())
+    let n = c
+        .reference
+        .map_or(arm.len(), |name| arm.len().min(reps(name).len()));
+    (0..n)
         .map(|r| {
             let v = read_at(&arm[r], c.readout, day);
             match c.reference {

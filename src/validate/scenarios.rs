@@ -32,6 +32,11 @@ pub struct Arm {
     /// Days between time-series rows: 15 where a marker one month after a dose is
     /// read (a row's rates cover the interval before it), else 30.
     pub measure_every_days: u32,
+    /// Replicates of this arm in the full set, as a multiple of the set's count. 3 for
+    /// the two one-year letrozole arms: their marker and 12-month rows are the
+    /// noisiest of the table (one replicate's CTX change has an SD of about 50
+    /// percentage points) and a run of them costs a third of a five-year arm's.
+    pub replicate_factor: u32,
 }
 
 /// The arms.
@@ -42,6 +47,7 @@ pub const ARMS: &[Arm] = &[
         drugs: "",
         days: 1830,
         quick_days: 750,
+        replicate_factor: 1,
         measure_every_days: 30,
     },
     Arm {
@@ -50,6 +56,7 @@ pub const ARMS: &[Arm] = &[
         drugs: "",
         days: 1830,
         quick_days: 750,
+        replicate_factor: 1,
         measure_every_days: 30,
     },
     Arm {
@@ -58,6 +65,7 @@ pub const ARMS: &[Arm] = &[
         drugs: "[[drug]]\nname = \"anastrozole\"\nstart_day = 0\n",
         days: 1830,
         quick_days: 750,
+        replicate_factor: 1,
         measure_every_days: 30,
     },
     Arm {
@@ -66,6 +74,7 @@ pub const ARMS: &[Arm] = &[
         drugs: "[[drug]]\nname = \"tamoxifen\"\nstart_day = 0\n",
         days: 1830,
         quick_days: 750,
+        replicate_factor: 1,
         measure_every_days: 30,
     },
     Arm {
@@ -74,6 +83,7 @@ pub const ARMS: &[Arm] = &[
         drugs: "[[drug]]\nname = \"letrozole\"\nstart_day = 0\n",
         days: 390,
         quick_days: 390,
+        replicate_factor: 3,
         measure_every_days: 30,
     },
     Arm {
@@ -83,6 +93,7 @@ pub const ARMS: &[Arm] = &[
                 name = \"zoledronic_acid\"\nstart_day = 0\ninterval_days = 182\ndose_mg = 4\n",
         days: 390,
         quick_days: 390,
+        replicate_factor: 3,
         measure_every_days: 30,
     },
     Arm {
@@ -92,6 +103,7 @@ pub const ARMS: &[Arm] = &[
                 name = \"denosumab\"\nstart_day = 0\n",
         days: 1110,
         quick_days: 375,
+        replicate_factor: 1,
         measure_every_days: 15,
     },
     Arm {
@@ -100,6 +112,7 @@ pub const ARMS: &[Arm] = &[
         drugs: "[[drug]]\nname = \"denosumab\"\nstart_day = 0\n",
         days: 1110,
         quick_days: 375,
+        replicate_factor: 1,
         measure_every_days: 15,
     },
 ];
