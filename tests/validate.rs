@@ -9,7 +9,9 @@ use std::process::Command;
 
 use serde_json::Value;
 use trabecula::sim::Measurement;
-use trabecula::validate::runner::{mean_sd, read_at, tabulate, Runs, Scale};
+use trabecula::validate::runner::{
+    mean_sd, pooled_marker_change_pct, read_at, tabulate, Runs, Scale,
+};
 use trabecula::validate::scenarios::{ARMS, CHECKS};
 use trabecula::validate::{plot, Readout, Report, Target};
 
@@ -159,9 +161,44 @@ fn marker_changes_are_read_over_three_month_windows() {
     let mut rows = marker_rows(30, r, f);
     rows.iter_mut().for_each(|m| m.ctx_relative = 0.5);
     assert_eq!(read_at(&rows, Readout::CtxRelative, 360.0), 0.5);
+    // Pooled over replicates, as serum sums over the skeleton: one cube goes 1 -> 2
+    // (+100%), another 3 -> 3 (0%); the mean of the ratios is +50%, the pooled change
+    // 5 / 4 - 1 = +25%.
+    let a = marker_rows(30, |d| if d > 0.0 { 2.0 } else { 1.0 }, f);
+    let b = marker_rows(30, |_| 3.0, f);
+    let pooled = pooled_marker_change_pct(&[a, b], Readout::CtxChangePct, 365.25);
+    assert!((pooled - 25.0).abs() < 1e-9, "{pooled}");
     // No baseline turnover: NaN, never a division by zero passed off as a number.
     let rows = marker_rows(30, |d| if d > 0.0 { 1.0 } else { 0.0 }, f);
     assert!(read_at(&rows, Readout::CtxChangePct, 365.25).is_nan());
+}
+
+#[test]
+fn the_marker_row_is_the_pooled_change_and_keeps_every_replicate_value() {
+    let scale = Scale::full();
+    let mut report = synthetic_report(&scale);
+    let f = |_: f64| 1.0;
+    // Twelve letrozole cubes, alternately 1 -> 2 and 3 -> 3: pooled +25%, values
+    // alternately +100 and 0 (mean +50).
+    for (arm, reps) in report.arms.iter_mut() {
+        if arm.name == "letrozole" {
+            for (r, rows) in reps.iter_mut().enumerate() {
+                *rows = if r % 2 == 0 {
+                    marker_rows(30, |d| if d > 0.0 { 2.0 } else { 1.0 }, f)
+                } else {
+                    marker_rows(30, |_| 3.0, f)
+                };
+            }
+        }
+    }
+    let (rows, _) = tabulate(&scale, &report.arms);
+    let ctx = rows
+        .iter()
+        .find(|r| r.arm == "letrozole" && r.readout.starts_with("CTX"))
+        .unwrap();
+    assert!((ctx.model_mean - 25.0).abs() < 1e-9, "{}", ctx.model_mean);
+    assert_eq!(ctx.values.len(), 12);
+    assert!((mean_sd(&ctx.values).0 - 50.0).abs() < 1e-9);
 }
 
 #[test]

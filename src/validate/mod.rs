@@ -93,7 +93,9 @@ impl Readout {
 /// covering `t` in the middle). A trial's mean over hundreds of women averages out
 /// the few remodeling sites of a small cube that make one month's rate noisy (its
 /// coefficient of variation is about 35% on 60^3 voxels); three months of the same
-/// run average a third of that variance away. The nadir readout
+/// run average a third of that variance away. The table's value is the change of
+/// the replicates' rates pooled, as serum sums over the skeleton
+/// (`runner::pooled_marker_change_pct`). The nadir readout
 /// [`Readout::CtxRelative`] is not windowed: it is read one month after a dose.
 pub const MARKER_WINDOW_DAYS: f64 = 90.0;
 

@@ -33,7 +33,8 @@ pub struct Row {
     pub day: f64,
     /// The target's time point, days after day 0.
     pub target_day: f64,
-    /// Mean over replicates.
+    /// Mean over replicates; for a marker change of one arm (letrozole CTX, P1NP) the
+    /// change of the replicates' rates pooled (`runner::pooled_marker_change_pct`).
     pub model_mean: f64,
     /// Sample SD over replicates.
     pub model_sd: f64,

@@ -168,6 +168,29 @@ pub fn read_at(rows: &[Measurement], readout: Readout, day: f64) -> f64 {
 /// The windowed marker change of `readout` at `day`, % (NaN when a window holds no
 /// row or the baseline rate is zero).
 pub fn marker_change_pct(rows: &[Measurement], readout: Readout, day: f64) -> f64 {
+    let (base, at) = marker_windows(rows, readout, day);
+    crate::sim::clinical::percent_change(at, base)
+}
+
+/// The marker change of `readout` at `day` for the replicates together, %: the
+/// window rates summed over replicates before the ratio is taken. Serum CTX and
+/// P1NP are skeleton-wide sums, so a patient's change is a ratio of sums over her
+/// whole skeleton; the replicate cubes pooled are the model's nearest analogue. The
+/// mean of per-cube ratios is not: a cube whose baseline window happens to hold few
+/// sites gives a large ratio, and those do not average out (the mean of ratios with
+/// noisy denominators is biased upward).
+pub fn pooled_marker_change_pct(reps: &[Vec<Measurement>], readout: Readout, day: f64) -> f64 {
+    let (mut base, mut at) = (0.0, 0.0);
+    for rows in reps {
+        let (b, a) = marker_windows(rows, readout, day);
+        base += b;
+        at += a;
+    }
+    crate::sim::clinical::percent_change(at, base)
+}
+
+/// Mean marker rates `(baseline window, window at day)` of one run.
+fn marker_windows(rows: &[Measurement], readout: Readout, day: f64) -> (f64, f64) {
     let w = super::MARKER_WINDOW_DAYS;
     let mean_rate = |from: f64, to: f64| {
         let v: Vec<f64> = rows
@@ -181,9 +204,10 @@ pub fn marker_change_pct(rows: &[Measurement], readout: Readout, day: f64) -> f6
             v.iter().sum::<f64>() / v.len() as f64
         }
     };
-    let base = mean_rate(-w, 0.0);
-    let at = mean_rate(day - 2.0 * w / 3.0, day + w / 3.0);
-    crate::sim::clinical::percent_change(at, base)
+    (
+        mean_rate(-w, 0.0),
+        mean_rate(day - 2.0 * w / 3.0, day + w / 3.0),
+    )
 }
 
 /// Mean and sample SD (0 for one value).
@@ -266,6 +290,18 @@ fn values_at(runs: &Runs, c: &Check, day: f64) -> Vec<f64> {
         .collect()
 }
 
+/// The model's value of check `c` at `day` and the SD of the per-replicate `values`:
+/// the mean of the values, or for a marker change of one arm the pooled change
+/// ([`pooled_marker_change_pct`]).
+fn summary(runs: &Runs, c: &Check, day: f64, values: &[f64]) -> (f64, f64) {
+    let (mean, sd) = mean_sd(values);
+    if !c.readout.is_windowed() || c.reference.is_some() {
+        return (mean, sd);
+    }
+    let reps = &runs.iter().find(|(a, _)| a.name == c.arm).unwrap().1;
+    (pooled_marker_change_pct(reps, c.readout, day), sd)
+}
+
 /// The rows, and one curve per (scenario, readout) for the plots.
 pub fn tabulate(scale: &Scale, runs: &Runs) -> (Vec<Row>, Vec<Curve>) {
     let mut curves: Vec<Curve> = Vec::new();
@@ -273,7 +309,7 @@ pub fn tabulate(scale: &Scale, runs: &Runs) -> (Vec<Row>, Vec<Curve>) {
     for c in CHECKS {
         let day = eval_day(scale, c);
         let values = values_at(runs, c, day);
-        let (mean, sd) = mean_sd(&values);
+        let (mean, sd) = summary(runs, c, day, &values);
         let key = |k: &Curve| k.scenario == c.scenario && k.readout == c.readout;
         if !curves.iter().any(key) {
             let days: Vec<f64> = runs
@@ -289,7 +325,7 @@ pub fn tabulate(scale: &Scale, runs: &Runs) -> (Vec<Row>, Vec<Curve>) {
                 .unwrap_or_default();
             let (mean, sd): (Vec<f64>, Vec<f64>) = days
                 .iter()
-                .map(|&d| mean_sd(&values_at(runs, c, d)))
+                .map(|&d| summary(runs, c, d, &values_at(runs, c, d)))
                 .unzip();
             curves.push(Curve {
                 scenario: c.scenario,
