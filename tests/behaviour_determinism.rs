@@ -6,7 +6,8 @@
 //! many sites, osteoclasts and osteoblasts compete for voxels within 150 days, which
 //! is what a thread-timing dependence would show up in. Drugs take every path that
 //! touches the world: a bisphosphonate dose bound to bone and taken up by osteoclasts,
-//! teriparatide on osteoblasts, and denosumab in the field for the last 20 days.
+//! teriparatide on osteoblasts, and denosumab in the field for the last 20 days; the
+//! load solve marks bone in disuse every 7 days.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,6 +39,9 @@ menopause_duration_days = 60
 
 [cells.precursor]
 initiation_per_mm2_per_day = 0.2
+
+[cells.mechanics]
+disuse_usage = 0.05
 
 [[drug]]
 name = "zoledronic_acid"

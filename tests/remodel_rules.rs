@@ -159,7 +159,7 @@ fn bone_cut_off_from_the_structure_is_unloaded() {
     let (mut w, _, _) = world(|x, y, z| {
         z == 2 || ((5..7).contains(&x) && (5..7).contains(&y) && (7..9).contains(&z))
     });
-    let n = mark_unloaded(&w.mask, &mut w.memory);
+    let n = mark_unloaded(&w.mask, &mut w.memory, 0.0);
     assert_eq!(n, 8);
     assert!(w.memory.has(idx(5, 5, 7), flags::UNLOADED));
     assert!(
@@ -173,7 +173,7 @@ fn bone_cut_off_from_the_structure_is_unloaded() {
         let i = idx(5, 5, z);
         w.mask.data[i] = 1;
     }
-    assert_eq!(mark_unloaded(&w.mask, &mut w.memory), 0);
+    assert_eq!(mark_unloaded(&w.mask, &mut w.memory, 0.0), 0);
     assert!(!w.memory.has(idx(5, 5, 9), flags::UNLOADED));
 }
 
@@ -194,6 +194,15 @@ fn the_strut_guard_holds_a_cut_just_above_the_threshold() {
     let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
     resorb(&mut w, &rules, site, j, 1.0, &mut log(&mut events, guard));
     assert_eq!(events.len(), 1);
+    assert_eq!(w.mask.data[j], 0);
+    // Bone off the load-bearing structure is not guarded: a full guard lets the cut
+    // through.
+    let guard = CutGuard::new(7, 1.0, 0.0);
+    let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
+    w.memory.set(j, flags::UNLOADED, true);
+    let mut events = Vec::new();
+    resorb(&mut w, &rules, site, j, 1.0, &mut log(&mut events, guard));
+    assert_eq!(events.len(), 1, "an unloaded rod is cut");
     assert_eq!(w.mask.data[j], 0);
     // A partial guard holds a share of sites, the same answer at every step.
     let guard = CutGuard::new(7, 0.5, 0.0);

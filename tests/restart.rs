@@ -5,8 +5,8 @@
 //! with status 3; files that cannot be resumed give status 2 with a clear message.
 //!
 //! The domain is small (0.92 x 0.92 x 1.16 mm) but busy (activation raised tenfold,
-//! a menopause within the run) so that sites, cells and topology events are in
-//! flight at the checkpoint. `compare_files_from_env` (ignored) compares any two
+//! a menopause within the run, the load solve on) so that sites, cells and topology
+//! events are in flight at the checkpoint. `compare_files_from_env` (ignored) compares any two
 //! output files the same way.
 
 use std::path::{Path, PathBuf};
@@ -42,6 +42,9 @@ menopause_duration_days = 60
 
 [cells.precursor]
 initiation_per_mm2_per_day = 0.2
+
+[cells.mechanics]
+disuse_usage = 0.05
 "#;
 
 fn bin() -> Command {

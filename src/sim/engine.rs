@@ -250,7 +250,7 @@ impl Simulation {
         let guard = mechanics::CutGuard::new(
             self.run.seed,
             r.cells.mechanics.strut_protection,
-            exposure.estrogen_deficiency,
+            r.cells.mechanics.strut_protection_estrogen_share * exposure.estrogen_deficiency,
         );
         self.timers.time(Stage::Remodel, || {
             remodel_stage(w, r, c, &intents, s, &guard, events)
@@ -264,7 +264,9 @@ impl Simulation {
             .max(1.0) as u64;
         if self.step % every == 0 {
             self.timers.time(Stage::ApplyEvents, || {
-                mechanics::mark_unloaded(&w.mask, &mut w.memory)
+                let disuse =
+                    mechanics::disuse_threshold(&r.cells.mechanics, exposure.estrogen_deficiency);
+                mechanics::mark_unloaded(&w.mask, &mut w.memory, disuse)
             });
         }
         for record in &closed {

@@ -6,15 +6,22 @@
 //!
 //! Every `check_every_days` the bone is labelled (26-connected components) and the
 //! [`flags::UNLOADED`] bit is set on the bone voxels of the floating pieces and on
-//! the marrow voxels across a face from them; it is cleared everywhere else. The cell
+//! the marrow voxels across a face from them; it is cleared everywhere else. With
+//! `disuse_usage` above 0, bone of the load-bearing pieces that carries almost no
+//! load ([`crate::sim::load`]: a dead-end stump left by a cut, a spur) is unloaded
+//! too: free-ending trabeculae are resorbed (Mosekilde, Bone Miner 1990). The
+//! threshold rises with estrogen deficiency by `disuse_usage_deficiency_gain`
+//! (estrogen lowers the mechanostat's set point; Lanyon & Skerry, JBMR 2001). The cell
 //! rules read the bit: unloaded surface activates new sites at its own rate
 //! ([`unloaded_initiations`]), osteoblasts are recruited there at a fraction of the
 //! usual rate, and osteoclasts resorb unloaded bone below the usual pit depth, so a
 //! fragment is removed rather than remodeled.
 //!
 //! Loaded struts are guarded: a resorption that would cut one (a disconnection) is
-//! held just above the bone threshold with probability `strut_protection * (1 - d)`,
-//! `d` the estrogen deficiency, drawn once per site and voxel. The neck of a strut
+//! held just above the bone threshold with probability `strut_protection * (1 -
+//! share * d)`, `d` the estrogen deficiency and `share` the
+//! `strut_protection_estrogen_share`, drawn once per site and voxel. Unloaded bone is
+//! not guarded. The neck of a strut
 //! about to be severed carries the strut's whole load, and its strained osteocytes
 //! hold resorption back; that response needs estrogen receptor alpha (Lee et al.,
 //! Nature 2003), so without estrogen struts are cut (approx.; a model choice).
@@ -31,10 +38,12 @@ use rayon::prelude::*;
 use crate::cells::neighbours;
 use crate::cells::precursor::draw_nuclei;
 use crate::cells::View;
+use crate::config::mechanics::MechanicsConfig;
 use crate::grid::BoneMask;
 use crate::lattice::memory::flags;
 use crate::lattice::VoxelMemory;
 use crate::morphometry::loaded_bone_components;
+use crate::sim::load;
 use crate::sim::rng::{Purpose, StreamKey};
 
 /// The strut guard of one step (see the module documentation).
@@ -70,12 +79,24 @@ impl CutGuard {
     }
 }
 
-/// Sets [`flags::UNLOADED`] from the bone mask (see the module documentation);
-/// returns the number of unloaded bone voxels.
-pub fn mark_unloaded(mask: &BoneMask, memory: &mut VoxelMemory) -> u64 {
+/// The usage (see [`crate::sim::load`]) below which loaded bone is in disuse, under
+/// estrogen deficiency `deficiency`: `disuse_usage + disuse_usage_deficiency_gain *
+/// d`.
+pub fn disuse_threshold(config: &MechanicsConfig, deficiency: f64) -> f64 {
+    config.disuse_usage + config.disuse_usage_deficiency_gain * deficiency.clamp(0.0, 1.0)
+}
+
+/// Sets [`flags::UNLOADED`] from the bone mask (see the module documentation): bone
+/// off the load-bearing pieces, and bone whose usage is below `disuse` (no load
+/// solve when `disuse` is 0); returns the number of unloaded bone voxels.
+pub fn mark_unloaded(mask: &BoneMask, memory: &mut VoxelMemory, disuse: f64) -> u64 {
     let loaded = loaded_bone_components(mask);
     let dims = mask.dims;
-    let unloaded_bone = |v: usize| mask.data[v] != 0 && loaded[v] == 0;
+    let usage = (disuse > 0.0).then(|| load::usage(mask, &loaded, load::TOLERANCE).usage);
+    let unloaded_bone = |v: usize| {
+        mask.data[v] != 0
+            && (loaded[v] == 0 || usage.as_ref().is_some_and(|u| f64::from(u[v]) < disuse))
+    };
     let plane = dims.plane();
     memory
         .flags

@@ -10,6 +10,7 @@ pub mod clinical;
 pub mod clock;
 pub mod dosing;
 pub mod engine;
+pub mod load;
 pub mod measure;
 pub mod mechanics;
 pub mod pieces;

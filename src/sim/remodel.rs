@@ -139,7 +139,7 @@ pub fn resorb(
             kind,
             RemovalKind::Disconnection | RemovalKind::DisconnectionAndPerforation
         );
-        if cut && guard.holds(site, j) {
+        if cut && !world.memory.has(j, flags::UNLOADED) && guard.holds(site, j) {
             // A loaded strut's last neck: resorption stops just above the threshold.
             world.memory.set(j, flags::DEFERRED, true);
             after = ABOVE_THRESHOLD.min(before);
