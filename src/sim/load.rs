@@ -19,9 +19,10 @@
 //! [`REACH_VOXELS`].
 //!
 //! A weak tie `eps (phi - x_a)` (`eps` = [`TIE`]) keeps the system nonsingular on
-//! pieces that touch no face or hang on by an edge only; it adds an energy of order
-//! `eps^2 L^4` to a stump of length `L` voxels (below 1e-3 of a strut's for `L` up
-//! to 50).
+//! pieces that touch no face or hang on by an edge only. Along a stump of length `L`
+//! voxels it drives a gradient of at most `1 - 1/cosh(sqrt(eps) L)` of the far
+//! field's (at the junction, 0 at the tip), an energy of 4e-4 of a strut's for
+//! `L` = 20 and 0.013 for `L` = 50.
 //!
 //! # Solver
 //! Jacobi-preconditioned conjugate gradients over the bone voxels only (a compact
@@ -197,23 +198,11 @@ fn far_field(graph: &Graph, mask: &BoneMask, axis: usize) -> Vec<f64> {
     graph
         .voxel
         .iter()
-        .map(|&v| mask.dims.coords(v as usize).into_axis(axis))
+        .map(|&v| {
+            let (x, y, z) = mask.dims.coords(v as usize);
+            [x, y, z][axis] as f64
+        })
         .collect()
-}
-
-/// Coordinate along an axis.
-trait IntoAxis {
-    fn into_axis(self, axis: usize) -> f64;
-}
-
-impl IntoAxis for (usize, usize, usize) {
-    fn into_axis(self, axis: usize) -> f64 {
-        match axis {
-            0 => self.0 as f64,
-            1 => self.1 as f64,
-            _ => self.2 as f64,
-        }
-    }
 }
 
 /// Energy of each bone voxel: half the squared differences to its bone neighbours.
