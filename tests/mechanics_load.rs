@@ -1,13 +1,15 @@
 //! The load solve (`sim::load`): a strut carries load along its axis, a stump hanging
 //! off it carries none, the potential satisfies the discrete equations, and
-//! `mark_unloaded` turns disuse into the unloaded flag.
+//! `mark_unloaded` turns disuse into the unloaded flag; the guard and the disuse
+//! threshold follow the estrogen deficiency as configured.
 
+use trabecula::config::mechanics::MechanicsConfig;
 use trabecula::grid::{BoneMask, Dims};
 use trabecula::lattice::memory::flags;
 use trabecula::lattice::{Lattice, VoxelMemory};
 use trabecula::morphometry::loaded_bone_components;
 use trabecula::sim::load::{self, REACH_VOXELS};
-use trabecula::sim::mechanics::mark_unloaded;
+use trabecula::sim::mechanics::{disuse_threshold, mark_unloaded, CutGuard};
 
 const N: usize = 24;
 
@@ -178,4 +180,23 @@ fn usage_does_not_depend_on_the_thread_count() {
     let a = one.install(|| load::usage(&m, &loaded, load::TOLERANCE));
     let b = two.install(|| load::usage(&m, &loaded, load::TOLERANCE));
     assert_eq!(a, b);
+}
+
+#[test]
+fn the_estrogen_dependence_of_the_guard_and_the_disuse_threshold() {
+    let mut c = MechanicsConfig {
+        strut_protection: 0.8,
+        strut_protection_estrogen_share: 0.5,
+        disuse_usage: 0.05,
+        disuse_usage_deficiency_gain: 0.2,
+        ..MechanicsConfig::default()
+    };
+    // Protection 0.8 * (1 - 0.5 d); threshold 0.05 + 0.2 d (d clamped to [0, 1]).
+    assert!((CutGuard::for_config(1, &c, 0.0).protection - 0.8).abs() < 1e-12);
+    assert!((CutGuard::for_config(1, &c, 1.0).protection - 0.4).abs() < 1e-12);
+    assert!((disuse_threshold(&c, 0.5) - 0.15).abs() < 1e-12);
+    assert!((disuse_threshold(&c, 2.0) - 0.25).abs() < 1e-12);
+    // A share of 1 is the guard of earlier versions: gone without estrogen.
+    c.strut_protection_estrogen_share = 1.0;
+    assert_eq!(CutGuard::for_config(1, &c, 1.0).protection, 0.0);
 }

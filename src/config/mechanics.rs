@@ -27,8 +27,9 @@ param_table! {
         /// Probability, at the reference estrogen level, that a remodeling site is
         /// held back from cutting a loaded strut at a given voxel (its neck carries
         /// the strut's load and strained osteocytes hold resorption back), [0, 1];
-        /// times `1 - d` with estrogen deficiency `d`, as the response needs estrogen
-        /// receptor alpha (Lee et al., Nature 2003). Default 0.9 (approx.).
+        /// times `1 - share * d` with estrogen deficiency `d` (`share` below), as the
+        /// response needs estrogen receptor alpha (Lee et al., Nature 2003). Default
+        /// 0.9 (approx.).
         strut_protection: Range::closed(0.0, 1.0) => 0.9,
         /// Share of the strut guard that needs estrogen, [0, 1]: the guard is
         /// `strut_protection * (1 - share * d)`. Osteocytes sense strain without

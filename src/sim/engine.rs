@@ -247,10 +247,10 @@ impl Simulation {
         };
         let (w, r, c, s) = (&mut self.world, &self.rules, &self.clock, self.step);
         let events = &mut self.events;
-        let guard = mechanics::CutGuard::new(
+        let guard = mechanics::CutGuard::for_config(
             self.run.seed,
-            r.cells.mechanics.strut_protection,
-            r.cells.mechanics.strut_protection_estrogen_share * exposure.estrogen_deficiency,
+            &r.cells.mechanics,
+            exposure.estrogen_deficiency,
         );
         self.timers.time(Stage::Remodel, || {
             remodel_stage(w, r, c, &intents, s, &guard, events)

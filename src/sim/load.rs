@@ -83,23 +83,17 @@ impl Graph {
                 voxel.push(v as u32);
             }
         }
-        let (nx, ny, nz) = (dims.nx, dims.ny, dims.nz);
-        let (sy, sz) = (nx, dims.plane());
         let mut links = Vec::with_capacity(voxel.len());
         let mut fixed = Vec::with_capacity(voxel.len());
         for &v in &voxel {
-            let v = v as usize;
-            let (x, y, z) = dims.coords(v);
-            let at = |ok: bool, j: usize| if ok { compact[j] } else { NONE };
-            links.push([
-                at(x > 0, v.wrapping_sub(1)),
-                at(x + 1 < nx, v + 1),
-                at(y > 0, v.wrapping_sub(sy)),
-                at(y + 1 < ny, v + sy),
-                at(z > 0, v.wrapping_sub(sz)),
-                at(z + 1 < nz, v + sz),
-            ]);
-            fixed.push(x == 0 || y == 0 || z == 0 || x + 1 == nx || y + 1 == ny || z + 1 == nz);
+            let faces = neighbours::face_dirs(dims, v as usize);
+            let mut l = [NONE; 6];
+            for (j, d) in faces.iter() {
+                l[usize::from(d)] = compact[j];
+            }
+            links.push(l);
+            // Fewer than six neighbours inside the volume: the voxel lies in a face.
+            fixed.push(faces.as_slice().len() < 6);
         }
         Self {
             voxel,

@@ -21,10 +21,10 @@
 //! held just above the bone threshold with probability `strut_protection * (1 -
 //! share * d)`, `d` the estrogen deficiency and `share` the
 //! `strut_protection_estrogen_share`, drawn once per site and voxel. Unloaded bone is
-//! not guarded. The neck of a strut
-//! about to be severed carries the strut's whole load, and its strained osteocytes
-//! hold resorption back; that response needs estrogen receptor alpha (Lee et al.,
-//! Nature 2003), so without estrogen struts are cut (approx.; a model choice).
+//! not guarded. The neck of a strut about to be severed carries the strut's whole
+//! load, and its strained osteocytes hold resorption back; that response needs
+//! estrogen receptor alpha (Lee et al., Nature 2003), so without estrogen struts are
+//! cut (approx.; a model choice).
 //!
 //! # Stochasticity
 //! One stream per step for the domain ([`Purpose::Mechanics`], id 0): the number of
@@ -68,6 +68,13 @@ impl CutGuard {
             seed,
             protection: (strut_protection * (1.0 - deficiency)).clamp(0.0, 1.0),
         }
+    }
+
+    /// The guard of a run with mechanics `config` under estrogen deficiency
+    /// `deficiency`: protection `strut_protection * (1 - share * d)`.
+    pub fn for_config(seed: u64, config: &MechanicsConfig, deficiency: f64) -> Self {
+        let share = config.strut_protection_estrogen_share;
+        Self::new(seed, config.strut_protection, share * deficiency)
     }
 
     /// Whether site `site` is held back from cutting at voxel `j`.
