@@ -446,6 +446,60 @@ fn rod_grid(p: i64, cells: i64, voxel_um: f64) -> BoneMask {
 }
 
 #[test]
+fn connectivity_density_ignores_floating_pieces_and_cavities() {
+    // BoneJ purifies before counting loops: a floating ring (chi 0, one loop), a
+    // floating hollow box (chi 2) and a cavity inside a node (chi +1) leave Conn.D of
+    // a 2x2x2-cell rod grid alone, while each moves the raw 1 - delta-chi.
+    let (p, voxel_um) = (10i64, 20.0);
+    let grid = rod_grid(p, 2, voxel_um);
+    let dims = grid.dims;
+    let ring = |x: i64, y: i64, z: i64| {
+        x == 5 && (9..=11).contains(&y) && (9..=11).contains(&z) && (y, z) != (10, 10)
+    };
+    let hollow = |x: i64, y: i64, z: i64| {
+        let shell = |v: i64, lo: i64| (lo..lo + 5).contains(&v);
+        let core = |v: i64, lo: i64| (lo + 1..lo + 4).contains(&v);
+        shell(x, 12) && shell(y, 8) && shell(z, 8) && !(core(x, 12) && core(y, 8) && core(z, 8))
+    };
+    // The node at (5, 5, 5) thickened to a block 3..=7 with a one-voxel cavity.
+    let block = |x: i64, y: i64, z: i64| [x, y, z].iter().all(|v| (3..=7).contains(v));
+    let cavity = |x: i64, y: i64, z: i64| (x, y, z) == (5, 5, 5);
+    let with = |extra: &dyn Fn(i64, i64, i64) -> bool| {
+        mask_from(dims, voxel_um, |x, y, z| {
+            let (a, b, c) = (x as usize, y as usize, z as usize);
+            let base = grid.data[dims.index(a, b, c)] != 0 || block(x, y, z);
+            (base || extra(x, y, z)) && !cavity(x, y, z)
+        })
+    };
+    let plain = with(&|_, _, _| false);
+    let reference = morphometry::connectivity_density_per_mm3(&plain);
+    assert!(reference > 0.0);
+    let tv_mm3 = (2.0 * p as f64 * voxel_um * 1e-3).powi(3);
+    let raw = |m: &BoneMask| (1.0 - morphometry::edge_corrected_delta_euler(m)) / tv_mm3;
+    // Raw: the cavity removes a loop's worth.
+    assert!((raw(&plain) - (reference - 1.0 / tv_mm3)).abs() < 1e-9 * reference);
+    for (name, extra, raw_shift) in [
+        ("ring", &ring as &dyn Fn(i64, i64, i64) -> bool, 0.0),
+        ("hollow box", &hollow, -2.0),
+    ] {
+        let m = with(extra);
+        assert_eq!(morphometry::bone_components(&m), 2, "{name}");
+        let conn_d = morphometry::connectivity_density_per_mm3(&m);
+        assert!(
+            (conn_d - reference).abs() < 1e-9 * reference,
+            "{name}: {conn_d} vs {reference}"
+        );
+        assert!((morphometry::measure(&m).conn_d_per_mm3 - reference).abs() < 1e-9 * reference);
+        let want = raw(&plain) + raw_shift / tv_mm3;
+        assert!(
+            (raw(&m) - want).abs() < 1e-9 * reference,
+            "{name}: raw {}",
+            raw(&m)
+        );
+    }
+}
+
+#[test]
 fn connectivity_density_of_a_rod_grid() {
     // Each cell of an infinite cubic rod lattice holds one node and three rods:
     // chi = 1 - 3 = -2 per cell, so the sample's share is exactly -2 per cell.

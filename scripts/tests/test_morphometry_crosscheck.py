@@ -7,9 +7,11 @@ independently in Python:
 * Euler characteristic: `skimage.measure.euler_number(volume, connectivity=3)`
   (26-connected bone, zero padding); must be identical.
 * Components: `skimage.measure.label(volume, connectivity=3)`; must be identical.
-* Conn.D: Odgaard & Gundersen (1993) edge-corrected `(1 - dchi) / TV`, recomputed here
-  from scikit-image Euler numbers of the six faces and run counts along the twelve
-  edges (the formula documented in `src/morphometry/euler.rs`).
+* Conn.D: Odgaard & Gundersen (1993) edge-corrected `(1 - dchi) / TV` of the purified
+  volume (floating bone dropped, closed cavities filled, as BoneJ's Purify), recomputed
+  here from scikit-image labels and Euler numbers of the six faces and run counts
+  along the twelve edges (the formulas documented in `src/morphometry/euler.rs` and
+  `src/morphometry/components.rs`).
 * Tb.Th, Tb.Sp: porespy `local_thickness` of bone and of marrow, within 5 %.
 
 Thickness conventions. trabecula gives every voxel the diameter `2 * sqrt(EDT^2)` of
@@ -118,10 +120,35 @@ def runs(line: np.ndarray) -> int:
     return int(np.count_nonzero(np.diff(np.concatenate(([0], line))) == 1))
 
 
+def touches_face(labels: np.ndarray) -> set[int]:
+    """Labels present on any face of the volume."""
+    faces = (labels[0], labels[-1], labels[:, 0], labels[:, -1], labels[:, :, 0], labels[:, :, -1])
+    return set(np.unique(np.concatenate([f.ravel() for f in faces]))) - {0}
+
+
+def purify(volume: np.ndarray) -> np.ndarray:
+    """BoneJ Purify as documented in `src/morphometry/components.rs`: keep the largest
+    26-connected bone component and every one on a face, then fill the 6-connected
+    marrow components that reach no face."""
+    from scipy import ndimage
+    from skimage.measure import label
+
+    bone = label(volume, connectivity=3)
+    sizes = np.bincount(bone.ravel())
+    sizes[0] = 0
+    keep = touches_face(bone) | {int(np.argmax(sizes))}
+    kept = np.isin(bone, sorted(keep)) & volume
+    marrow, _ = ndimage.label(~kept)
+    open_marrow = np.isin(marrow, sorted(touches_face(marrow)))
+    return kept | (~kept & ~open_marrow)
+
+
 def conn_d_per_mm3(volume: np.ndarray, voxel_mm: float) -> float:
-    """Edge-corrected connectivity density, Odgaard & Gundersen 1993."""
+    """Edge-corrected connectivity density, Odgaard & Gundersen 1993, of the purified
+    volume."""
     from skimage.measure import euler_number
 
+    volume = purify(volume)
     chi = int(euler_number(volume, connectivity=3))
     faces = sum(
         euler_2d(face)

@@ -126,23 +126,21 @@ pub fn bone_components(mask: &BoneMask) -> usize {
     count_components(mask.dims, |i| data[i] != 0, &backward_26())
 }
 
-/// The voxels of the bone components of `mask` that can carry load (1), and all
-/// others (0): the largest 26-connected component, and every component that touches
-/// a face of the volume (it may continue beyond it). Of equally large components,
-/// the one holding the voxel with the smallest index counts as the largest.
-///
-/// # Panics
-/// If the volume has more than `u32::MAX` voxels.
-pub fn loaded_bone_components(mask: &BoneMask) -> Vec<u8> {
-    let data = &mask.data;
-    let dims = mask.dims;
-    let (mut uf, _) = union_components(dims, |i| data[i] != 0, &backward_26());
-    let n = data.len();
+/// Labels the voxels `inside` through `offsets` (see [`union_components`]): each
+/// voxel's root (`u32::MAX` outside), and per root its size and whether the
+/// component touches a face of the volume.
+fn label_roots(
+    dims: Dims,
+    inside: impl Fn(usize) -> bool,
+    offsets: &[(i64, i64, i64)],
+) -> (Vec<u32>, Vec<u32>, Vec<bool>) {
+    let (mut uf, _) = union_components(dims, &inside, offsets);
+    let n = dims.len();
     let mut size = vec![0u32; n];
     let mut root = vec![u32::MAX; n];
     let mut touches = vec![false; n];
     for i in 0..n {
-        if data[i] != 0 {
+        if inside(i) {
             let r = uf.find(i as u32);
             root[i] = r;
             size[r as usize] += 1;
@@ -158,8 +156,21 @@ pub fn loaded_bone_components(mask: &BoneMask) -> Vec<u8> {
             }
         }
     }
+    (root, size, touches)
+}
+
+/// The voxels of the bone components of `mask` that can carry load (1), and all
+/// others (0): the largest 26-connected component, and every component that touches
+/// a face of the volume (it may continue beyond it). Of equally large components,
+/// the one holding the voxel with the smallest index counts as the largest.
+///
+/// # Panics
+/// If the volume has more than `u32::MAX` voxels.
+pub fn loaded_bone_components(mask: &BoneMask) -> Vec<u8> {
+    let data = &mask.data;
+    let (root, size, mut touches) = label_roots(mask.dims, |i| data[i] != 0, &backward_26());
     // Roots are the smallest index of their component, so the first maximum wins.
-    if let Some(b) = (0..n).max_by_key(|&r| (size[r], std::cmp::Reverse(r))) {
+    if let Some(b) = (0..data.len()).max_by_key(|&r| (size[r], std::cmp::Reverse(r))) {
         touches[b] = size[b] > 0;
     }
     root.iter()
@@ -167,15 +178,41 @@ pub fn loaded_bone_components(mask: &BoneMask) -> Vec<u8> {
         .collect()
 }
 
+/// The purified mask on which connectivity is measured (BoneJ's "Purify" before
+/// "Connectivity"; Odgaard & Gundersen 1993 define Conn.D for one bone component
+/// without cavities): the bone of the load-bearing components
+/// ([`loaded_bone_components`]: the largest, and every one reaching a face, as it
+/// may join the structure beyond the volume), with every marrow cavity (a
+/// 6-connected marrow component that reaches no face) filled. Floating fragments and
+/// closed cavities then leave the Euler characteristic alone, so `1 - Δχ` counts
+/// loops only.
+///
+/// # Panics
+/// If the volume has more than `u32::MAX` voxels.
+pub fn purified(mask: &BoneMask) -> BoneMask {
+    let loaded = loaded_bone_components(mask);
+    // Cavities of the kept bone: the marrow around a dropped piece joins the marrow.
+    let (root, _, touches) = label_roots(mask.dims, |i| loaded[i] == 0, &BACKWARD_6);
+    let data = loaded
+        .iter()
+        .zip(&root)
+        .map(|(&l, &r)| u8::from(l != 0 || (r != u32::MAX && !touches[r as usize])))
+        .collect();
+    BoneMask {
+        dims: mask.dims,
+        voxel_um: mask.voxel_um,
+        data,
+    }
+}
+
+/// The 3 face neighbours of a voxel that precede it in storage order.
+const BACKWARD_6: [(i64, i64, i64); 3] = [(-1, 0, 0), (0, -1, 0), (0, 0, -1)];
+
 /// Number of 6-connected components of marrow inside `mask`, not counting the outside:
 /// two marrow regions that only meet through the outside are separate.
 pub fn marrow_components(mask: &BoneMask) -> usize {
     let data = &mask.data;
-    count_components(
-        mask.dims,
-        |i| data[i] == 0,
-        &[(-1, 0, 0), (0, -1, 0), (0, 0, -1)],
-    )
+    count_components(mask.dims, |i| data[i] == 0, &BACKWARD_6)
 }
 
 #[cfg(test)]
@@ -201,6 +238,35 @@ mod tests {
         assert_eq!(keep[dims.index(4, 1, 1)], 0, "a floating speck is unloaded");
         assert_eq!(keep[dims.index(6, 1, 1)], 1, "a piece on a face may go on");
         assert_eq!(keep[dims.index(1, 1, 1)], 1);
+    }
+
+    #[test]
+    fn purify_drops_floating_bone_and_fills_cavities() {
+        // A hollow 5^3 box on the x = 0 face (its 3^3 inside is a cavity), a
+        // floating speck, and a speck on the far face.
+        let dims = Dims::cube(9);
+        let mut data = vec![0u8; dims.len()];
+        for z in 0..5 {
+            for y in 0..5 {
+                for x in 0..5 {
+                    let inner = (1..4).contains(&x) && (1..4).contains(&y) && (1..4).contains(&z);
+                    data[dims.index(x, y, z)] = u8::from(!inner);
+                }
+            }
+        }
+        data[dims.index(7, 7, 7)] = 1;
+        data[dims.index(8, 4, 4)] = 1;
+        let mask = BoneMask {
+            dims,
+            voxel_um: 1.0,
+            data,
+        };
+        let pure = purified(&mask);
+        assert_eq!(pure.data[dims.index(2, 2, 2)], 1, "the cavity is filled");
+        assert_eq!(pure.data[dims.index(7, 7, 7)], 0, "the floating speck goes");
+        assert_eq!(pure.data[dims.index(8, 4, 4)], 1, "a speck on a face stays");
+        assert_eq!(pure.bone_voxels(), 125 + 1);
+        assert_eq!(marrow_components(&pure), 1);
     }
 
     #[test]

@@ -210,11 +210,14 @@ pub fn edge_corrected_delta_euler(mask: &BoneMask) -> f64 {
 }
 
 /// Connectivity density Conn.D = `(1 − Δχ) / TV`, per cubic millimetre, with `Δχ`
-/// from [`edge_corrected_delta_euler`] and TV the volume of the whole mask.
+/// from [`edge_corrected_delta_euler`] of the purified mask
+/// ([`super::components::purified`]: floating bone dropped, cavities filled) and TV
+/// the volume of the whole mask.
 ///
 /// 0 when the mask has no bone voxel or no volume.
 pub fn connectivity_density_per_mm3(mask: &BoneMask) -> f64 {
-    conn_d_from_euler(mask, euler_characteristic(mask))
+    let pure = super::components::purified(mask);
+    conn_d_from_euler(&pure, euler_characteristic(&pure))
 }
 
 /// [`connectivity_density_per_mm3`] given the (unpadded-background) Euler

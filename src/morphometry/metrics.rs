@@ -6,7 +6,7 @@
 //! | `tb_th_mm` | mean local thickness of bone (Hildebrand & Rüegsegger 1997) | mm |
 //! | `tb_sp_mm` | mean local thickness of marrow | mm |
 //! | `tb_n_per_mm` | `1 / (Tb.Th + Tb.Sp)` | mm⁻¹ |
-//! | `conn_d_per_mm3` | `(1 − Δχ) / TV`, edge-corrected (Odgaard & Gundersen 1993) | mm⁻³ |
+//! | `conn_d_per_mm3` | `(1 − Δχ) / TV` of the purified bone, edge-corrected (Odgaard & Gundersen 1993) | mm⁻³ |
 //! | `euler` | Euler characteristic of the bone in infinite marrow (26/6) | — |
 //! | `components` | 26-connected bone components | — |
 //!
@@ -15,6 +15,13 @@
 //! inverse mean distance between trabecular mid-axes; with thickness and spacing both
 //! measured by local thickness that distance is approximately Tb.Th + Tb.Sp). Unlike
 //! the parallel-plate `BV/TV / Tb.Th` it assumes no plate or rod model.
+//!
+//! Connectivity is measured as in BoneJ, after "Purify"
+//! ([`super::components::purified`]): bone pieces that float free in the volume are
+//! dropped and closed marrow cavities filled, as `1 − Δχ` counts the loops of one
+//! piece without cavities (β1 = β0 + β2 − χ with β0 = 1, β2 = 0). Without it every
+//! fragment cut loose would count as a lost loop. `euler` and `components` are of the
+//! mask as it is.
 //!
 //! # Degenerate volumes
 //!
@@ -27,7 +34,7 @@
 
 use serde::Serialize;
 
-use super::components::bone_components;
+use super::components::{bone_components, purified};
 use super::euler::{conn_d_from_euler, euler_characteristic};
 use super::thickness::mean_thickness_mm;
 use super::Phase;
@@ -44,7 +51,8 @@ pub struct Metrics {
     pub tb_sp_mm: f64,
     /// Trabecular number Tb.N = 1/(Tb.Th + Tb.Sp), per millimetre (0 without bone).
     pub tb_n_per_mm: f64,
-    /// Connectivity density Conn.D = (1 − Δχ)/TV, per cubic millimetre.
+    /// Connectivity density Conn.D = (1 − Δχ)/TV of the purified bone, per cubic
+    /// millimetre.
     pub conn_d_per_mm3: f64,
     /// Euler characteristic of the bone (26-connected) in an infinite marrow background.
     pub euler: i64,
@@ -68,16 +76,23 @@ pub fn measure(mask: &BoneMask) -> Metrics {
     } else {
         bone as f64 / total as f64
     };
-    let ((tb_th_mm, tb_sp_mm), (euler, components)) = rayon::join(
+    let ((tb_th_mm, tb_sp_mm), ((euler, components), conn_d_per_mm3)) = rayon::join(
         || {
             rayon::join(
                 || mean_thickness_mm(mask, Phase::Bone),
                 || mean_thickness_mm(mask, Phase::Marrow),
             )
         },
-        || rayon::join(|| euler_characteristic(mask), || bone_components(mask)),
+        || {
+            rayon::join(
+                || (euler_characteristic(mask), bone_components(mask)),
+                || {
+                    let pure = purified(mask);
+                    conn_d_from_euler(&pure, euler_characteristic(&pure))
+                },
+            )
+        },
     );
-    let conn_d_per_mm3 = conn_d_from_euler(mask, euler);
     let tb_n_per_mm = if bone == 0 {
         0.0
     } else {
