@@ -219,6 +219,14 @@ pub fn marrow_components(mask: &BoneMask) -> usize {
 mod tests {
     use super::*;
 
+    fn unit_mask(dims: Dims, data: Vec<u8>) -> BoneMask {
+        BoneMask {
+            dims,
+            voxel_um: 1.0,
+            data,
+        }
+    }
+
     #[test]
     fn loaded_components_are_the_largest_and_those_on_the_faces() {
         let dims = Dims::new(7, 3, 3);
@@ -228,11 +236,7 @@ mod tests {
         }
         data[dims.index(4, 1, 1)] = 1;
         data[dims.index(6, 1, 1)] = 1;
-        let mask = BoneMask {
-            dims,
-            voxel_um: 1.0,
-            data,
-        };
+        let mask = unit_mask(dims, data);
         let keep = loaded_bone_components(&mask);
         assert_eq!(keep.iter().map(|&k| usize::from(k)).sum::<usize>(), 4);
         assert_eq!(keep[dims.index(4, 1, 1)], 0, "a floating speck is unloaded");
@@ -256,11 +260,7 @@ mod tests {
         }
         data[dims.index(7, 7, 7)] = 1;
         data[dims.index(8, 4, 4)] = 1;
-        let mask = BoneMask {
-            dims,
-            voxel_um: 1.0,
-            data,
-        };
+        let mask = unit_mask(dims, data);
         let pure = purified(&mask);
         assert_eq!(pure.data[dims.index(2, 2, 2)], 1, "the cavity is filled");
         assert_eq!(pure.data[dims.index(7, 7, 7)], 0, "the floating speck goes");
@@ -275,11 +275,7 @@ mod tests {
         let mut data = vec![0u8; 8];
         data[dims.index(0, 0, 0)] = 1;
         data[dims.index(1, 1, 1)] = 1;
-        let mask = BoneMask {
-            dims,
-            voxel_um: 1.0,
-            data,
-        };
+        let mask = unit_mask(dims, data);
         assert_eq!(bone_components(&mask), 1);
         assert_eq!(marrow_components(&mask), 1);
         assert_eq!(backward_26().len(), 13);
