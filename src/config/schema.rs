@@ -171,6 +171,10 @@ fn synthetic_section(s: &Section<'_, '_>, voxel_um: f64) -> Option<SyntheticConf
     let tb_n_per_mm = s.opt_f64("tb_n_per_mm", Range::closed(0.2, 10.0));
     let anisotropy = s.opt_f64("anisotropy", Range::closed(1.0, synthetic::MAX_ANISOTROPY));
     let plate_fraction = s.opt_f64("plate_fraction", Range::closed(0.0, 1.0));
+    let thickness_cv = s.opt_f64(
+        "thickness_cv",
+        Range::closed(0.0, synthetic::MAX_THICKNESS_CV),
+    );
     if s.has("tb_sp_mm") && s.has("tb_n_per_mm") {
         s.problem(
             "tb_n_per_mm",
@@ -209,6 +213,7 @@ fn synthetic_section(s: &Section<'_, '_>, voxel_um: f64) -> Option<SyntheticConf
         tb_n_per_mm,
         anisotropy,
         plate_fraction,
+        thickness_cv,
     })
 }
 

@@ -113,6 +113,9 @@ pub struct SyntheticConfig {
     /// Fraction of plates among the elements, 0 (rods) to 1 (plates).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plate_fraction: Option<f64>,
+    /// Coefficient of variation of the element thickness, [0, 0.8].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thickness_cv: Option<f64>,
 }
 
 /// `[lattice.import]`: a micro-CT volume, segmented and resampled.

@@ -148,6 +148,7 @@ fn synthetic_spec(
             tb_sp_mm: 0.0,
             anisotropy: 1.0,
             plate_fraction: 0.5,
+            thickness_cv: synthetic::PRESET_THICKNESS_CV,
             seed,
         },
     };
@@ -168,6 +169,9 @@ fn synthetic_spec(
     }
     if let Some(v) = s.plate_fraction {
         spec.plate_fraction = v;
+    }
+    if let Some(v) = s.thickness_cv {
+        spec.thickness_cv = v;
     }
     Ok((spec, preset))
 }

@@ -58,15 +58,16 @@ pub(crate) struct Fit {
 fn primitives(net: &Network, r: Radii) -> Vec<Primitive> {
     net.elements
         .iter()
-        .map(|e| match *e {
+        .enumerate()
+        .map(|(i, e)| match *e {
             Element::Rod([a, b]) => Primitive::Capsule {
                 a: net.nodes[a],
                 b: net.nodes[b],
-                r: r.rod,
+                r: net.radii_of(i, r).rod,
             },
             Element::Plate([a, b, c]) => Primitive::Slab {
                 p: [net.nodes[a], net.nodes[b], net.nodes[c]],
-                r: r.plate,
+                r: net.radii_of(i, r).plate,
             },
         })
         .collect()
