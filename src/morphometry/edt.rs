@@ -177,6 +177,18 @@ fn sat_square(d: u64) -> u32 {
 /// for integer `p` in `(z[j], z[j + 1]]`; `z[k + 1]` is a `+∞` sentinel. `v` needs
 /// `f.len()` entries and `z` one more.
 fn lower_envelope(f: &[u32], g: &mut [u32], v: &mut [usize], z: &mut [i64]) {
+    lower_envelope_arg(f, g, v, z, None);
+}
+
+/// [`lower_envelope`], also writing into `arg[p]` the sample `q` whose parabola is
+/// lowest at `p` (left untouched where every sample is `UNBOUNDED`).
+pub(super) fn lower_envelope_arg(
+    f: &[u32],
+    g: &mut [u32],
+    v: &mut [usize],
+    z: &mut [i64],
+    mut arg: Option<&mut [usize]>,
+) {
     let n = f.len();
     let height = |q: usize| i64::from(f[q]) + (q as i64) * (q as i64);
     let Some(first) = f.iter().position(|&x| x != UNBOUNDED) else {
@@ -209,6 +221,9 @@ fn lower_envelope(f: &[u32], g: &mut [u32], v: &mut [usize], z: &mut [i64]) {
             k += 1;
         }
         let q = v[k];
+        if let Some(arg) = arg.as_deref_mut() {
+            arg[p] = q;
+        }
         let dp = p.abs_diff(q) as u64;
         let val = u64::from(f[q]) + dp * dp;
         *out = val.min(u64::from(UNBOUNDED - 1)) as u32;

@@ -11,6 +11,7 @@
 //! | Euler characteristic, connectivity density | [`euler`] | Odgaard & Gundersen 1993, Bone 14:173 |
 //! | 26-connected bone components | [`components`] | — |
 //! | simple-point test, removal classification | [`simple_point`] | Bertrand & Malandain 1994, Pattern Recogn Lett 15:169 |
+//! | trabecular number from the mid-axes (integer medial axis) | [`mid_axes`] | Hildebrand et al. 1999, J Bone Miner Res 14:1167; Hesselink & Roerdink 2008, IEEE TPAMI 30:2204 |
 //! | the [`Metrics`] record and [`measure`] | [`metrics`] | — |
 //!
 //! # Conventions shared by all modules
@@ -37,6 +38,7 @@ pub mod components;
 pub mod edt;
 pub mod euler;
 pub mod metrics;
+pub mod mid_axes;
 mod paint;
 mod ridge;
 pub mod simple_point;
@@ -49,6 +51,7 @@ pub use euler::{
     euler_edge_correction,
 };
 pub use metrics::{measure, Metrics};
+pub use mid_axes::{mid_axes, trabecular_number_per_mm};
 pub use simple_point::{
     is_simple, is_simple_at, is_simple_bits, neighbourhood_at, neighbourhood_bits,
     removal_euler_delta, removal_kind, removal_kind_at, topological_numbers,

@@ -47,9 +47,9 @@
 //! fixed, the amount of strut per volume is fixed too, so the measured Tb.Sp
 //! follows from them and from the rod/plate mix (plates leave larger cavities
 //! than rods at equal BV/TV) and is typically within 10-15 % of the request.
-//! Tb.N is not a separate input: measured as `1 / (Tb.Th + Tb.Sp)` it follows from
-//! the other two, and values from the literature computed otherwise (such as
-//! plate-model Tb.N = BV/TV / Tb.Th) cannot be met at the same time.
+//! Tb.N is not a separate input (a given `tb_n_per_mm` sets the spacing to
+//! `1/Tb.N - Tb.Th`); measured from the mid-axes it follows from the node spacing
+//! and the mix, and lands about 20 % under the micro-CT values of the presets.
 //! Connectivity density is not controlled: it rises with the rod share and falls
 //! with the plate share.
 
