@@ -48,6 +48,13 @@ steady_tolerance = 1e-3
 
 /// Premenopausal throughout.
 const PREMENOPAUSAL: &str = "schedule = \"constant\"\nlevel_pg_ml = 100.0";
+/// Settings of the structural test: trabeculae of unequal thickness, as in real bone
+/// (`thickness_cv` 0.3, [`trabecula::lattice::synthetic::THICKNESS_CV`]). On the
+/// presets' uniform elements every strut thins alike and none is lost within three
+/// years: Tb.N from the mid-axes stays within 0.3% on every seed (1.213 -> 1.214,
+/// 1.254 -> 1.254, 1.383 -> 1.380 /mm) while Tb.Th falls 8-11%.
+const STRUCTURE_SETS: &[&str] = &["lattice.synthetic.thickness_cv=0.3"];
+
 /// Estradiol falls from 100 to 10 pg/mL over the 30 days after day 0 (a surgical
 /// menopause, or ovarian suppression).
 const LOSS: &str = "schedule = \"menopause\"\nlevel_pg_ml = 100.0\nmenopause_start_day = 0\n\
@@ -203,27 +210,42 @@ fn estrogen_loss() -> &'static [Run] {
 }
 
 /// REFERENCE.md section 1: trabeculae thin, and some are perforated and disconnected;
-/// Conn.D and Tb.N fall. Not yet met by the default rules: estrogen loss lifts the
-/// strut guard, so struts are cut several times more often, but holes resorbed
-/// through plates add loops faster. Conn.D (purified, as BoneJ) rises over three
-/// years on seeds 1 and 2 (10.4 -> 12.4 and 6.0 -> 8.0 /mm^3); and bone is lost by
-/// thinning rather than by the loss of whole trabeculae, so Tb.N (1 / (Tb.Th + Tb.Sp))
-/// stays within a few percent. Deeper cavities under deficiency make it worse (Conn.D
-/// 10 -> 37 in three years with the pit depth doubled): they perforate plates.
+/// Conn.D and Tb.N fall (Akhter et al., Bone 2007: across menopause, iliac biopsies
+/// lose connectivity and trabecular number while Tb.Th holds). Three years after
+/// estradiol falls, against the premenopausal runs at the same day: the loss of
+/// structure must come from estrogen, not from the lattice settling after spin-up.
 #[test]
-#[ignore = "calibration target not yet met: Conn.D and Tb.N do not fall within a year of estrogen loss"]
+#[cfg_attr(debug_assertions, ignore = "release only: minutes unoptimized")]
 fn estrogen_loss_disconnects_and_removes_trabeculae() {
-    let runs = estrogen_loss();
-    let ratio = |f: &dyn Fn(&Measurement) -> f64| -> Vec<f64> {
+    let horizon = 3.0 * 365.0;
+    let runs = each_seed(3 * 365, LOSS, STRUCTURE_SETS);
+    let control = each_seed(3 * 365, PREMENOPAUSAL, STRUCTURE_SETS);
+    let ratio = |runs: &[Run], f: fn(&Measurement) -> f64| -> Vec<f64> {
         runs.iter()
-            .map(|r| f(r.rows.last().unwrap()) / f(r.at(0.0)))
+            .map(|r| f(r.at(horizon)) / f(r.at(0.0)))
             .collect()
     };
-    let conn_d = ratio(&|m| m.conn_d_per_mm3);
-    let tb_n = ratio(&|m| m.tb_n_per_mm);
-    eprintln!("Conn.D end/start {conn_d:?}, Tb.N end/start {tb_n:?}");
+    let conn_d = ratio(&runs, |m| m.conn_d_per_mm3);
+    let tb_n = ratio(&runs, |m| m.tb_n_per_mm);
+    let conn_d_control = ratio(&control, |m| m.conn_d_per_mm3);
+    let tb_n_control = ratio(&control, |m| m.tb_n_per_mm);
+    eprintln!("3 y of estrogen loss: Conn.D end/start {conn_d:?}, Tb.N end/start {tb_n:?}");
+    eprintln!("3 y premenopausal: Conn.D {conn_d_control:?}, Tb.N {tb_n_control:?}");
+    // Conn.D of a 1.6 mm cube swings by about 20% within months as resorption
+    // cavities open and refill holes (about 40 loops in the cube), so only the mean
+    // over seeds is held, against 1 and against the control.
     assert!(mean(&conn_d) < 1.0, "Conn.D did not fall: {conn_d:?}");
+    assert!(
+        mean(&conn_d) < mean(&conn_d_control),
+        "Conn.D fell no more than premenopausal: {conn_d:?} vs {conn_d_control:?}"
+    );
+    // Tb.N from the mid-axes does not move when trabeculae thin; it falls when whole
+    // ones go. The premenopausal control stays within about 1%.
     assert!(mean(&tb_n) < 1.0, "Tb.N did not fall: {tb_n:?}");
+    assert!(
+        mean(&tb_n) < mean(&tb_n_control) - 0.01,
+        "Tb.N fell no more than premenopausal: {tb_n:?} vs {tb_n_control:?}"
+    );
 }
 
 #[test]
