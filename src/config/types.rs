@@ -104,7 +104,8 @@ pub struct SyntheticConfig {
     /// Trabecular separation Tb.Sp, millimetres, [0.05, 5].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tb_sp_mm: Option<f64>,
-    /// Trabecular number Tb.N, per millimetre, [0.2, 10] (instead of Tb.Sp).
+    /// Trabecular number Tb.N, per millimetre, [0.2, 10] (instead of Tb.Sp): sets the
+    /// spacing to `1/Tb.N - Tb.Th` (the measured Tb.N, from the mid-axes, differs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tb_n_per_mm: Option<f64>,
     /// Degree of anisotropy, main axis z, [1, 4].
