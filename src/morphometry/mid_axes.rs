@@ -30,8 +30,6 @@ use super::edt::{lower_envelope_arg, UNBOUNDED};
 use super::thickness::mean_thickness_mm;
 use super::Phase;
 use crate::grid::BoneMask;
-#[cfg(test)]
-use crate::grid::Dims;
 
 /// Pruning threshold of the integer medial axis, voxels²: a face-adjacent pair marks a
 /// mid-axis voxel only if its nearest marrow voxels are more than `sqrt(2)` voxels
@@ -272,27 +270,27 @@ impl Column {
     }
 }
 
-/// Shape helper for the tests.
-#[cfg(test)]
-fn mask_from(dims: Dims, mut bone: impl FnMut(usize, usize, usize) -> bool) -> BoneMask {
-    let mut data = vec![0u8; dims.len()];
-    for z in 0..dims.nz {
-        for y in 0..dims.ny {
-            for x in 0..dims.nx {
-                data[dims.index(x, y, z)] = u8::from(bone(x, y, z));
-            }
-        }
-    }
-    BoneMask {
-        dims,
-        voxel_um: 10.0,
-        data,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::grid::Dims;
+
+    /// A mask of `dims` with bone where `bone(x, y, z)`, 10 um voxels.
+    fn mask_from(dims: Dims, mut bone: impl FnMut(usize, usize, usize) -> bool) -> BoneMask {
+        let mut data = vec![0u8; dims.len()];
+        for z in 0..dims.nz {
+            for y in 0..dims.ny {
+                for x in 0..dims.nx {
+                    data[dims.index(x, y, z)] = u8::from(bone(x, y, z));
+                }
+            }
+        }
+        BoneMask {
+            dims,
+            voxel_um: 10.0,
+            data,
+        }
+    }
 
     /// Brute-force nearest marrow distance, squared.
     fn brute_d2(mask: &BoneMask, i: usize) -> Option<u64> {
