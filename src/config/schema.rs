@@ -63,6 +63,18 @@ fn run_section(s: &Section<'_, '_>) -> Option<RunConfig> {
     }
     let measure = s.int("measure_every_days", 1, MAX_DAYS, Some(30));
     let snapshot = s.int("snapshot_every_days", 0, MAX_DAYS, Some(0));
+    let structure = s.int("structure_every_days", 0, MAX_DAYS, measure);
+    if let (Some(m), Some(k)) = (measure, structure) {
+        if k % m != 0 {
+            s.problem(
+                "structure_every_days",
+                format!(
+                    "{k} is not a multiple of run.measure_every_days ({m}); structure is \
+                     measured on time-series rows: use 0 (never) or a multiple of {m}"
+                ),
+            );
+        }
+    }
     let solve_every = s.int("field_solve_every_steps", 1, 1000, Some(1));
     // A year of simulated time: minutes of wall time on a few-mm cube, so a killed
     // run loses little, while a checkpoint (about the size of a snapshot plus the
@@ -76,6 +88,7 @@ fn run_section(s: &Section<'_, '_>) -> Option<RunConfig> {
         step_hours: step_hours? as u32,
         measure_every_days: measure? as u32,
         snapshot_every_days: snapshot? as u32,
+        structure_every_days: structure? as u32,
         field_solve_every_steps: solve_every? as u32,
         checkpoint_every_days: checkpoint? as u32,
     })

@@ -293,6 +293,13 @@ impl Simulation {
         Ok(())
     }
 
+    /// Whether the row of `day` carries the structural morphometry: the first row,
+    /// the last day and every `run.structure_every_days` (never if 0).
+    fn structure_due(&self, day: i64, first: bool) -> bool {
+        let every = i64::from(self.run.structure_every_days);
+        every > 0 && (first || day == self.clock.days as i64 || day.rem_euclid(every) == 0)
+    }
+
     fn snapshot_due(&self, day: i64) -> bool {
         let every = i64::from(self.run.snapshot_every_days);
         day >= 0 && (day == self.clock.days as i64 || (every > 0 && day % every == 0))
@@ -309,12 +316,13 @@ impl Simulation {
             || day == self.clock.days as i64
             || day.rem_euclid(i64::from(self.run.measure_every_days)) == 0;
         let snapshot = self.snapshot_due(day);
+        let structure = self.structure_due(day, first);
         let (w, last, dt) = (&self.world, &self.last_totals, self.clock.dt_days());
         let clinical = &self.clinical;
         let baseline = &mut self.baseline;
         let row: Option<Measurement> = row_due.then(|| {
             self.timers.time(Stage::Measure, || {
-                let mut row = measure(w, exposure, last, dt, clinical);
+                let mut row = measure(w, exposure, last, dt, clinical, structure);
                 baseline.fill(&mut row, clinical);
                 row
             })
