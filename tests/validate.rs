@@ -60,7 +60,7 @@ fn synthetic_report(scale: &Scale) -> Report {
         quick: scale.quick,
         replicates: scale.replicates,
         shape_voxels: scale.shape_voxels,
-        seeds: (0..u64::from(3 * scale.replicates)).collect(),
+        seeds: (0..u64::from(9 * scale.replicates)).collect(),
         runs: ARMS.iter().map(|a| scale.replicates_of(a) as usize).sum(),
         elapsed_s: 1.0,
         overrides: scale.overrides.iter().map(ToString::to_string).collect(),
@@ -126,12 +126,15 @@ fn marker_rows(every: u32, r: impl Fn(f64) -> f64, f: impl Fn(f64) -> f64) -> Ve
 }
 
 #[test]
-fn marker_changes_are_read_over_three_month_windows() {
-    // Baseline rows ending in (-90, 0]: rate 1 (the row at -90, rate 100, is outside).
+fn marker_changes_are_read_over_a_six_month_baseline_and_a_three_month_window() {
+    // Baseline rows ending in (-180, 0]: -150 at 0.4, -60 at 1.6, the other four at
+    // 1, mean 1 (the row at -180, rate 100, is outside).
     // At 12 months (day 365.25) the rows ending in (305.25, 395.25]: 330, 360, 390
     // with 1.2, 1.5, 1.8, mean 1.5: +50% (the row at 300, rate 100, is outside).
     let r = |d: f64| match d as i64 {
-        -90 | 300 => 100.0,
+        -180 | 300 => 100.0,
+        -150 => 0.4,
+        -60 => 1.6,
         330 => 1.2,
         360 => 1.5,
         390 => 1.8,
@@ -178,7 +181,7 @@ fn the_marker_row_is_the_pooled_change_and_keeps_every_replicate_value() {
     let scale = Scale::full();
     let mut report = synthetic_report(&scale);
     let f = |_: f64| 1.0;
-    // Twelve letrozole cubes, alternately 1 -> 2 and 3 -> 3: pooled +25%, values
+    // Thirty-six letrozole cubes, alternately 1 -> 2 and 3 -> 3: pooled +25%, values
     // alternately +100 and 0 (mean +50).
     for (arm, reps) in report.arms.iter_mut() {
         if arm.name == "letrozole" {
@@ -197,7 +200,7 @@ fn the_marker_row_is_the_pooled_change_and_keeps_every_replicate_value() {
         .find(|r| r.arm == "letrozole" && r.readout.starts_with("CTX"))
         .unwrap();
     assert!((ctx.model_mean - 25.0).abs() < 1e-9, "{}", ctx.model_mean);
-    assert_eq!(ctx.values.len(), 12);
+    assert_eq!(ctx.values.len(), 36);
     assert!((mean_sd(&ctx.values).0 - 50.0).abs() < 1e-9);
 }
 
@@ -242,25 +245,27 @@ fn table_csv_and_json_of_a_full_report() {
     let json: Value = serde_json::from_str(&report.json()).unwrap();
     assert_eq!(json["rows"].as_array().unwrap().len(), CHECKS.len());
     assert_eq!(json["rows"][1]["pass"], Value::Bool(true));
-    // Four replicates of every arm, twelve of the two one-year letrozole arms.
+    // Four replicates of every arm, 36 of letrozole alone, 12 of letrozole with
+    // zoledronic acid.
     assert_eq!(
         json["series"].as_array().unwrap().len(),
-        (ARMS.len() - 2) * 4 + 2 * 12
+        (ARMS.len() - 2) * 4 + 36 + 12
     );
     let markers = report
         .rows
         .iter()
         .find(|r| r.arm == "letrozole" && r.readout.starts_with("CTX"))
         .unwrap();
-    assert_eq!(markers.values.len(), 12);
+    assert_eq!(markers.values.len(), 36);
     let zol = report
         .rows
         .iter()
         .find(|r| r.arm == "letrozole_zoledronic")
         .unwrap();
+    // The difference is taken on the 12 replicates the two arms share.
     assert_eq!(zol.values.len(), 12);
     assert!(
-        table.contains("4 replicates (12 of letrozole, letrozole_zoledronic) of 60x60x60"),
+        table.contains("4 replicates (36 of letrozole; 12 of letrozole_zoledronic) of 60x60x60"),
         "{table}"
     );
 

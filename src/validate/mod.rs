@@ -35,8 +35,8 @@ pub enum Readout {
     /// BV/TV change from day 0, %.
     BvTvChangePct,
     /// CTX change from baseline, %, as a trial reports its mean: the resorption rate
-    /// over the three months around the time point relative to the three months
-    /// before day 0 ([`MARKER_WINDOW_DAYS`]).
+    /// over the three months around the time point ([`MARKER_WINDOW_DAYS`]) relative
+    /// to the six months before day 0 ([`MARKER_BASELINE_DAYS`]).
     CtxChangePct,
     /// P1NP change from baseline, %, from the formation rate, windowed as
     /// [`Readout::CtxChangePct`].
@@ -87,17 +87,26 @@ impl Readout {
     }
 }
 
-/// Length of the windows the marker change of a trial is read over, days: the
-/// baseline is the mean rate of the rows ending in `(-90, 0]`, the time point `t` the
-/// mean of the rows ending in `(t - 60, t + 30]` (three monthly rows, the one
-/// covering `t` in the middle). A trial's mean over hundreds of women averages out
-/// the few remodeling sites of a small cube that make one month's rate noisy (its
-/// coefficient of variation is about 35% on 60^3 voxels); three months of the same
-/// run average a third of that variance away. The table's value is the change of
-/// the replicates' rates pooled, as serum sums over the skeleton
+/// Length of the window a trial's marker value at time point `t` is read over,
+/// days: the mean rate of the rows ending in `(t - 60, t + 30]` (three monthly rows,
+/// the one covering `t` in the middle). A trial's mean over hundreds of women
+/// averages out the few remodeling sites of a small cube that make one month's rate
+/// noisy (its coefficient of variation is about 30% on 60^3 voxels); three months of
+/// the same run average part of that variance away. The table's value is the change
+/// of the replicates' rates pooled, as serum sums over the skeleton
 /// (`runner::pooled_marker_change_pct`). The nadir readout
 /// [`Readout::CtxRelative`] is not windowed: it is read one month after a dose.
 pub const MARKER_WINDOW_DAYS: f64 = 90.0;
+
+/// Length of the baseline window of a marker change, days: the mean rate of the rows
+/// ending in `(-180, 0]`, the pre-treatment steady state. Six months rather than
+/// three: on the letrozole arm's 12 validation seeds the pooled 3-month baseline
+/// happened to sit 9% below the resorption rate of the spin-up's last ten months,
+/// which alone added about 10 points to the CTX change; the 6-month one was within
+/// 0.5% of it. The arms read this way spin up long enough for
+/// formation to have settled over the whole window
+/// ([`scenarios::Arm::extra_spinup_days`]).
+pub const MARKER_BASELINE_DAYS: f64 = 180.0;
 
 /// Relative half-width of the band around a target value (30% of its magnitude).
 pub const BAND_FRACTION: f64 = 0.3;

@@ -91,11 +91,11 @@ pub fn config_text(arm: &Arm, scale: &Scale, seed: u64) -> String {
     let [nx, ny, nz] = scale.shape_voxels;
     format!(
         "[run]\nseed = {seed}\nspinup_days = {spinup}\ndays = {days}\n\
-         measure_every_days = {measure}\nsnapshot_every_days = 0\n\n\
+         measure_every_days = {measure}\nstructure_every_days = 0\nsnapshot_every_days = 0\n\n\
          [lattice]\nvoxel_um = 20.0\nshape_voxels = [{nx}, {ny}, {nz}]\n\n\
          [lattice.synthetic]\npreset = \"iliac_crest\"\n\n\
          [fields]\nsteady_tolerance = 1e-3\n\n[estrogen]\n{estrogen}\n\n{drugs}",
-        spinup = scale.spinup_days,
+        spinup = scale.spinup_days + arm.extra_spinup_days,
         days = scale.days(arm),
         measure = arm.measure_every_days,
         estrogen = arm.estrogen,
@@ -191,7 +191,7 @@ pub fn pooled_marker_change_pct(reps: &[Vec<Measurement>], readout: Readout, day
 
 /// Mean marker rates `(baseline window, window at day)` of one run.
 fn marker_windows(rows: &[Measurement], readout: Readout, day: f64) -> (f64, f64) {
-    let w = super::MARKER_WINDOW_DAYS;
+    let (b, w) = (super::MARKER_BASELINE_DAYS, super::MARKER_WINDOW_DAYS);
     let mean_rate = |from: f64, to: f64| {
         let v: Vec<f64> = rows
             .iter()
@@ -205,7 +205,7 @@ fn marker_windows(rows: &[Measurement], readout: Readout, day: f64) -> (f64, f64
         }
     };
     (
-        mean_rate(-w, 0.0),
+        mean_rate(-b, 0.0),
         mean_rate(day - 2.0 * w / 3.0, day + w / 3.0),
     )
 }

@@ -2,9 +2,10 @@
 //! from text, with `[[drug]]` entries) and the checks against the open calibration
 //! targets of REFERENCE.md section 6, each with its trial source.
 //!
-//! Every arm starts from the same spin-up of its estrogen level (a year), so two arms
-//! run on the same seed share their lattice and their day-0 state; a difference
-//! between arms ("vs letrozole alone") is taken replicate by replicate.
+//! Every arm starts from a spin-up at its estrogen level (a year; a year and a half
+//! for the two letrozole arms, see [`Arm::extra_spinup_days`]), so two arms compared
+//! on the same seed share their lattice and their day-0 state; a difference between
+//! arms ("vs letrozole alone") is taken replicate by replicate.
 
 use super::{Readout, Target};
 
@@ -32,11 +33,20 @@ pub struct Arm {
     /// Days between time-series rows: 15 where a marker one month after a dose is
     /// read (a row's rates cover the interval before it), else 30.
     pub measure_every_days: u32,
-    /// Replicates of this arm in the full set, as a multiple of the set's count. 3 for
-    /// the two one-year letrozole arms: their marker and 12-month rows are the
-    /// noisiest of the table (one replicate's CTX change has an SD of about 50
-    /// percentage points) and a run of them costs a third of a five-year arm's.
+    /// Replicates of this arm in the full set, as a multiple of the set's count. 9 for
+    /// letrozole alone, whose marker rows are the noisiest of the table (one
+    /// replicate's CTX change has an SD of about 40 percentage points against a band
+    /// of +-6), and 3 for letrozole with zoledronic acid (its 12-month BMD difference
+    /// is taken on the replicates the two arms share); a run of them costs about a
+    /// third of a five-year arm's.
     pub replicate_factor: u32,
+    /// Spin-up days added to the set's for this arm. 180 for the two letrozole arms:
+    /// their marker baseline is the six months before day 0
+    /// ([`super::MARKER_BASELINE_DAYS`]), and from the quiescent generated lattice
+    /// formation only settles about ten months into a spin-up (resorption after
+    /// about two), so after one year the window would start on a formation rate
+    /// still rising. Arms subtracted from each other must share it.
+    pub extra_spinup_days: u32,
 }
 
 /// The arms.
@@ -48,6 +58,7 @@ pub const ARMS: &[Arm] = &[
         days: 1830,
         quick_days: 750,
         replicate_factor: 1,
+        extra_spinup_days: 0,
         measure_every_days: 30,
     },
     Arm {
@@ -57,6 +68,7 @@ pub const ARMS: &[Arm] = &[
         days: 1830,
         quick_days: 750,
         replicate_factor: 1,
+        extra_spinup_days: 0,
         measure_every_days: 30,
     },
     Arm {
@@ -66,6 +78,7 @@ pub const ARMS: &[Arm] = &[
         days: 1830,
         quick_days: 750,
         replicate_factor: 1,
+        extra_spinup_days: 0,
         measure_every_days: 30,
     },
     Arm {
@@ -75,6 +88,7 @@ pub const ARMS: &[Arm] = &[
         days: 1830,
         quick_days: 750,
         replicate_factor: 1,
+        extra_spinup_days: 0,
         measure_every_days: 30,
     },
     Arm {
@@ -83,7 +97,8 @@ pub const ARMS: &[Arm] = &[
         drugs: "[[drug]]\nname = \"letrozole\"\nstart_day = 0\n",
         days: 390,
         quick_days: 390,
-        replicate_factor: 3,
+        replicate_factor: 9,
+        extra_spinup_days: 180,
         measure_every_days: 30,
     },
     Arm {
@@ -94,6 +109,7 @@ pub const ARMS: &[Arm] = &[
         days: 390,
         quick_days: 390,
         replicate_factor: 3,
+        extra_spinup_days: 180,
         measure_every_days: 30,
     },
     Arm {
@@ -104,6 +120,7 @@ pub const ARMS: &[Arm] = &[
         days: 1110,
         quick_days: 375,
         replicate_factor: 1,
+        extra_spinup_days: 0,
         measure_every_days: 15,
     },
     Arm {
@@ -113,6 +130,7 @@ pub const ARMS: &[Arm] = &[
         days: 1110,
         quick_days: 375,
         replicate_factor: 1,
+        extra_spinup_days: 0,
         measure_every_days: 15,
     },
 ];
