@@ -160,10 +160,12 @@ fn marker_changes_are_read_over_a_six_month_baseline_and_a_three_month_window() 
     );
     let ctx = read_at(&rows, Readout::CtxChangePct, 365.25);
     assert!((ctx - 30.0).abs() < 1e-9, "{ctx}");
-    // The nadir readout is the row's own ratio, not windowed.
+    // The nadir readout is one row's rate over the baseline window's mean (1), not
+    // windowed at its time point, and not the output column.
     let mut rows = marker_rows(30, r, f);
     rows.iter_mut().for_each(|m| m.ctx_relative = 0.5);
-    assert_eq!(read_at(&rows, Readout::CtxRelative, 360.0), 0.5);
+    assert!((read_at(&rows, Readout::CtxRelative, 360.0) - 1.5).abs() < 1e-12);
+    assert!((read_at(&rows, Readout::CtxRelative, 345.0) - 1.35).abs() < 1e-12);
     // Pooled over replicates, as serum sums over the skeleton: one cube goes 1 -> 2
     // (+100%), another 3 -> 3 (0%); the mean of the ratios is +50%, the pooled change
     // 5 / 4 - 1 = +25%.

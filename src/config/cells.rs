@@ -139,11 +139,15 @@ param_table! {
         /// Coefficient of variation of the active life, [0, 1].
         lifespan_cv: Range::closed(0.0, 1.0) => 0.1,
         /// Estrogen prolongs osteoblast life (Manolagas, Endocr Rev 2000): active life
-        /// is used up `1 + g d` times faster, [0, 100]. Default 0.7 (calibrated with
-        /// `cells.osteoclast.estrogen_apoptosis_gain` against ATAC: the refill deficit
-        /// this leaves in every BMU carries the loss on past the first year, LS -2.2%
-        /// at 1 y and -4.1% at 2 y on anastrozole; `trabecula validate`).
-        estrogen_lifespan_gain: GAIN => 0.7,
+        /// is used up `1 + g d` times faster, [0, 100]. Default 0.6 (calibrated with
+        /// `cells.osteoclast.estrogen_apoptosis_gain` and `estrogen.ec50_pg_ml`
+        /// against ATAC: the refill deficit this leaves in every BMU carries the loss
+        /// on past the first year, LS -2.2% at 1 y, -4.1% at 2 y and -6.1% at 5 y on
+        /// anastrozole; 0.7 with EC50 50 pg/mL lost -8.25% by 5 y, against a band
+        /// ending at -7.93; `trabecula validate`). It also sets how much less P1NP than CTX rises when estrogen
+        /// falls further: formation per unit resorbed scales by `(1 + g d0) / (1 + g
+        /// d1)`.
+        estrogen_lifespan_gain: GAIN => 0.6,
         /// Share of osteoblasts that become lining cells when their refill is done
         /// (the rest die by apoptosis), [0, 1]. Default 0.3 (most osteoblasts die by
         /// apoptosis; Manolagas 2000, approx.).

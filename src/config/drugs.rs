@@ -142,9 +142,9 @@ param_table! {
     /// these are the effect parameters calibration tunes.
     pub struct PharmacologyParams {
         /// Tamoxifen's agonist signal on bone, added to the estrogen signal
-        /// `E2 / (E2 + EC50)` (whose premenopausal value is 0.77), [0, 1]. Default 0.45
-        /// (calibrated: with postmenopausal E2 the total is 0.70, the signal of about
-        /// 70 pg/mL E2, so turnover falls towards premenopausal levels and BMD rises;
+        /// `E2 / (E2 + EC50)` (whose premenopausal value is 0.71), [0, 1]. Default 0.45
+        /// (calibrated: with postmenopausal E2 the total is 0.65, the signal of about
+        /// 75 pg/mL E2, so turnover falls towards premenopausal levels and BMD rises;
         /// ATAC LS about +2.8% at 5 y, REFERENCE.md section 6; `trabecula validate`).
         tamoxifen_agonist_signal: Range::closed(0.0, 1.0) => 0.45,
         /// Exemestane's androgenic effect on formation: osteoblast recruitment and

@@ -56,10 +56,15 @@ param_table! {
         /// Premenopausal reference level at which every estrogen-dependent cell rate is
         /// specified, pg/mL, (0, 1000]. Default 100 (as `level_pg_ml`).
         reference_pg_ml: Range::open_closed(0.0, 1000.0) => 100.0,
-        /// E2 giving half of the maximal estrogen signal, pg/mL, (0, 1000]. Default 30
-        /// (model choice, approx.: the signal falls by a third between the premenopausal
-        /// mean and 20 pg/mL, by two thirds at 10 pg/mL).
-        ec50_pg_ml: Range::open_closed(0.0, 1000.0) => 30.0,
+        /// E2 giving half of the maximal estrogen signal, pg/mL, (0, 1000]. Default 40
+        /// (calibrated, with `cells.osteoblast.estrogen_lifespan_gain`, against ATAC and
+        /// Z-FAST; `trabecula validate`): the signal falls by half between the
+        /// premenopausal mean and 20 pg/mL and by 72% at 10 pg/mL, so an aromatase
+        /// inhibitor's further fall to 1-2 pg/mL adds less deficiency than menopause
+        /// did. With 30 the anastrozole total-hip loss at 1 y was -2.14% (band to
+        /// -1.95) and the letrozole CTX rise above its band; with 50 the five-year
+        /// spine loss was -8.25% (band to -7.93).
+        ec50_pg_ml: Range::open_closed(0.0, 1000.0) => 40.0,
         /// Day (after spin-up) the menopause transition starts, [0, 1e5].
         menopause_start_day: Range::closed(0.0, 1e5) => 0.0,
         /// Length of the transition, days, (0, 1e5]. Default 621 (1.7 y, the

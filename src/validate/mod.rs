@@ -41,7 +41,10 @@ pub enum Readout {
     /// P1NP change from baseline, %, from the formation rate, windowed as
     /// [`Readout::CtxChangePct`].
     P1npChangePct,
-    /// CTX relative to baseline.
+    /// CTX relative to baseline: one measurement interval's resorption rate (the
+    /// interval ending at the time point) over the mean rate of the baseline window
+    /// ([`MARKER_BASELINE_DAYS`]). Not the output column `ctx_relative`, whose
+    /// baseline is the single interval ending at day 0.
     CtxRelative,
 }
 
@@ -95,7 +98,8 @@ impl Readout {
 /// the same run average part of that variance away. The table's value is the change
 /// of the replicates' rates pooled, as serum sums over the skeleton
 /// (`runner::pooled_marker_change_pct`). The nadir readout
-/// [`Readout::CtxRelative`] is not windowed: it is read one month after a dose.
+/// [`Readout::CtxRelative`] is not windowed at its time point: it is read one month
+/// after a dose, over one measurement interval.
 pub const MARKER_WINDOW_DAYS: f64 = 90.0;
 
 /// Length of the baseline window of a marker change, days: the mean rate of the rows

@@ -152,16 +152,33 @@ pub fn read_at(rows: &[Measurement], readout: Readout, day: f64) -> f64 {
     let Some(day0) = rows.iter().find(|m| m.day >= 0.0) else {
         return f64::NAN;
     };
+    // The nadir is one interval's resorption rate against the pre-treatment mean
+    // over the baseline window, as the marker changes are.
+    let base = if readout == Readout::CtxRelative {
+        let (sum, n) = rows
+            .iter()
+            .filter(|m| m.day > -super::MARKER_BASELINE_DAYS && m.day <= 0.0)
+            .fold((0.0, 0usize), |(s, n), m| {
+                (s + m.resorption_rate_per_y, n + 1)
+            });
+        sum / n as f64
+    } else {
+        f64::NAN
+    };
+    let value = |m: &Measurement| match readout {
+        Readout::CtxRelative => crate::sim::clinical::relative(m.resorption_rate_per_y, base),
+        _ => readout.value(m, day0),
+    };
     let i = rows.partition_point(|m| m.day < day);
     if i < rows.len() && rows[i].day == day {
-        return readout.value(&rows[i], day0);
+        return value(&rows[i]);
     }
     if i == 0 || i == rows.len() {
         return f64::NAN;
     }
     let (a, b) = (&rows[i - 1], &rows[i]);
     let w = (day - a.day) / (b.day - a.day);
-    let (va, vb) = (readout.value(a, day0), readout.value(b, day0));
+    let (va, vb) = (value(a), value(b));
     va + w * (vb - va)
 }
 
