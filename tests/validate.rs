@@ -12,7 +12,7 @@ use trabecula::sim::Measurement;
 use trabecula::validate::runner::{
     mean_sd, pooled_marker_change_pct, read_at, tabulate, Runs, Scale,
 };
-use trabecula::validate::scenarios::{ARMS, CHECKS};
+use trabecula::validate::scenarios::{arm, ARMS, CHECKS};
 use trabecula::validate::{plot, Readout, Report, Target};
 
 /// A run whose LS aBMD falls linearly by `slope` % per year and whose CTX is `ctx`.
@@ -424,4 +424,21 @@ fn quick_set_runs_and_shows_the_trial_directions() {
     let ctx1 = series_at(&json, "denosumab", "ctx_relative", 30.0);
     eprintln!("denosumab CTX / baseline at day 30: {ctx1:?}");
     assert!(mean(&ctx1) < 1.0, "{ctx1:?}");
+}
+
+#[test]
+fn arms_compared_with_each_other_share_their_spin_up() {
+    // A difference between arms is taken replicate by replicate on the same seed; it
+    // is a treatment effect only if both start from the same day-0 state.
+    for c in CHECKS {
+        if let Some(reference) = c.reference {
+            let (a, b) = (arm(c.arm).unwrap(), arm(reference).unwrap());
+            assert_eq!(
+                (a.extra_spinup_days, a.estrogen),
+                (b.extra_spinup_days, b.estrogen),
+                "{} vs {reference}",
+                c.arm
+            );
+        }
+    }
 }
