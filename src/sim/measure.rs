@@ -208,38 +208,6 @@ impl Measurement {
     }
 }
 
-/// The morphometry columns of a row, NaN where not measured.
-struct StructureColumns {
-    bv_tv: f64,
-    tb_th_mm: f64,
-    tb_sp_mm: f64,
-    tb_n_per_mm: f64,
-    conn_d_per_mm3: f64,
-    euler: f64,
-    components: f64,
-}
-
-impl StructureColumns {
-    /// BV/TV of the mask only (a count); the structural columns NaN.
-    fn volume_only(mask: &crate::grid::BoneMask) -> Self {
-        let total = mask.dims.len();
-        let bv_tv = if total == 0 {
-            0.0
-        } else {
-            mask.bone_voxels() as f64 / total as f64
-        };
-        StructureColumns {
-            bv_tv,
-            tb_th_mm: f64::NAN,
-            tb_sp_mm: f64::NAN,
-            tb_n_per_mm: f64::NAN,
-            conn_d_per_mm3: f64::NAN,
-            euler: f64::NAN,
-            components: f64::NAN,
-        }
-    }
-}
-
 /// Marrow-weighted mean of a field, pM.
 fn marrow_mean(world: &World, values: &[f32]) -> f64 {
     let phi = &world.fields.geometry().marrow_fraction;
@@ -270,20 +238,9 @@ pub fn measure(
     clinical: &ClinicalConfig,
     structure: bool,
 ) -> Measurement {
-    let metrics = if structure {
-        let m = morphometry::measure(&world.mask);
-        StructureColumns {
-            bv_tv: m.bv_tv,
-            tb_th_mm: m.tb_th_mm,
-            tb_sp_mm: m.tb_sp_mm,
-            tb_n_per_mm: m.tb_n_per_mm,
-            conn_d_per_mm3: m.conn_d_per_mm3,
-            euler: m.euler as f64,
-            components: m.components as f64,
-        }
-    } else {
-        StructureColumns::volume_only(&world.mask)
-    };
+    let metrics = structure.then(|| morphometry::measure(&world.mask));
+    let structural = |f: fn(&morphometry::Metrics) -> f64| metrics.as_ref().map_or(f64::NAN, f);
+    let voxels = world.mask.dims.len();
     let t = &world.totals;
     let dims = world.lattice.dims;
     let face_mm2 = (world.lattice.voxel_um * 1e-3).powi(2);
@@ -324,13 +281,17 @@ pub fn measure(
         e2_pg_ml: exposure.e2_pg_ml,
         estrogen_deficiency: exposure.estrogen_deficiency,
         bv_tv: world.bone_volume_fraction(),
-        bv_tv_mask: metrics.bv_tv,
-        tb_th_mm: metrics.tb_th_mm,
-        tb_sp_mm: metrics.tb_sp_mm,
-        tb_n_per_mm: metrics.tb_n_per_mm,
-        conn_d_per_mm3: metrics.conn_d_per_mm3,
-        euler: metrics.euler,
-        components: metrics.components,
+        bv_tv_mask: if voxels == 0 {
+            0.0
+        } else {
+            world.mask.bone_voxels() as f64 / voxels as f64
+        },
+        tb_th_mm: structural(|m| m.tb_th_mm),
+        tb_sp_mm: structural(|m| m.tb_sp_mm),
+        tb_n_per_mm: structural(|m| m.tb_n_per_mm),
+        conn_d_per_mm3: structural(|m| m.conn_d_per_mm3),
+        euler: structural(|m| m.euler as f64),
+        components: structural(|m| m.components as f64),
         bone_surface_mm2: world.surface.total_surface as f64 * face_mm2,
         perforations_total: (ev[0] + ev[2]) as f64,
         disconnections_total: (ev[1] + ev[2]) as f64,
