@@ -32,7 +32,8 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// Replicates (derived seeds) per arm; default 4 (full) or 2 (quick). The full set
-    /// runs its two one-year letrozole arms on three times as many.
+    /// runs letrozole alone on nine times as many, letrozole with zoledronic acid on
+    /// three times as many.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub replicates: Option<u32>,
     /// Override a parameter in every arm, e.g. `--set cells.osteoblast.estrogen_lifespan_gain=1`
