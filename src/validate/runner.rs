@@ -155,13 +155,9 @@ pub fn read_at(rows: &[Measurement], readout: Readout, day: f64) -> f64 {
     // The nadir is one interval's resorption rate against the pre-treatment mean
     // over the baseline window, as the marker changes are.
     let base = if readout == Readout::CtxRelative {
-        let (sum, n) = rows
-            .iter()
-            .filter(|m| m.day > -super::MARKER_BASELINE_DAYS && m.day <= 0.0)
-            .fold((0.0, 0usize), |(s, n), m| {
-                (s + m.resorption_rate_per_y, n + 1)
-            });
-        sum / n as f64
+        window_mean(rows, -super::MARKER_BASELINE_DAYS, 0.0, |m| {
+            Some(m.resorption_rate_per_y)
+        })
     } else {
         f64::NAN
     };
@@ -209,22 +205,30 @@ pub fn pooled_marker_change_pct(reps: &[Vec<Measurement>], readout: Readout, day
 /// Mean marker rates `(baseline window, window at day)` of one run.
 fn marker_windows(rows: &[Measurement], readout: Readout, day: f64) -> (f64, f64) {
     let (b, w) = (super::MARKER_BASELINE_DAYS, super::MARKER_WINDOW_DAYS);
-    let mean_rate = |from: f64, to: f64| {
-        let v: Vec<f64> = rows
-            .iter()
-            .filter(|m| m.day > from && m.day <= to)
-            .filter_map(|m| readout.marker_rate(m))
-            .collect();
-        if v.is_empty() {
-            f64::NAN
-        } else {
-            v.iter().sum::<f64>() / v.len() as f64
-        }
-    };
+    let rate = |m: &Measurement| readout.marker_rate(m);
     (
-        mean_rate(-b, 0.0),
-        mean_rate(day - 2.0 * w / 3.0, day + w / 3.0),
+        window_mean(rows, -b, 0.0, rate),
+        window_mean(rows, day - 2.0 * w / 3.0, day + w / 3.0, rate),
     )
+}
+
+/// Mean of `rate` over the rows ending in `(from, to]` (NaN if none has one).
+fn window_mean(
+    rows: &[Measurement],
+    from: f64,
+    to: f64,
+    rate: impl Fn(&Measurement) -> Option<f64>,
+) -> f64 {
+    let v: Vec<f64> = rows
+        .iter()
+        .filter(|m| m.day > from && m.day <= to)
+        .filter_map(rate)
+        .collect();
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
 }
 
 /// Mean and sample SD (0 for one value).
