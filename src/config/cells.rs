@@ -144,9 +144,9 @@ param_table! {
         /// against ATAC: the refill deficit this leaves in every BMU carries the loss
         /// on past the first year, LS -2.2% at 1 y, -4.1% at 2 y and -6.1% at 5 y on
         /// anastrozole; 0.7 with EC50 50 pg/mL lost -8.25% by 5 y, against a band
-        /// ending at -7.93; `trabecula validate`). It also sets how much less P1NP than CTX rises when estrogen
-        /// falls further: formation per unit resorbed scales by `(1 + g d0) / (1 + g
-        /// d1)`.
+        /// ending at -7.93; `trabecula validate`). It also sets how much less P1NP
+        /// than CTX rises when estrogen falls further: formation per unit resorbed
+        /// scales by `(1 + g d0) / (1 + g d1)`.
         estrogen_lifespan_gain: GAIN => 0.6,
         /// Share of osteoblasts that become lining cells when their refill is done
         /// (the rest die by apoptosis), [0, 1]. Default 0.3 (most osteoblasts die by
