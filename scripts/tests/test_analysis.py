@@ -121,6 +121,14 @@ def test_plots(run_file):
         ta.plot_timeseries(df, ["no_such_column"])
     plt.close("all")
 
+    # Structure measured on every other row only (run.structure_every_days): the
+    # line joins the measured points instead of vanishing between NaN rows.
+    sparse = df.copy()
+    sparse.loc[sparse["day"] == 30.0, "tb_th_mm"] = np.nan
+    line = ta.plot_timeseries(sparse, ["tb_th_mm"]).get_axes()[0].get_lines()[0]
+    np.testing.assert_array_equal(line.get_xdata(), [0.0, 60.0])
+    plt.close("all")
+
     fig = ta.slice_montage(run_file, n_slices=2)
     assert len(fig.get_axes()) == 4
     titles = [ax.get_title() for ax in fig.get_axes()]

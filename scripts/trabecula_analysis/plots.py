@@ -37,7 +37,9 @@ def plot_timeseries(
 
     ``targets`` maps a column to points to compare with, as ``(day, value)`` pairs
     or a DataFrame with columns ``day`` and ``value`` (e.g. measured data); they
-    are drawn as markers."""
+    are drawn as markers. Rows where a column is NaN (structural columns off the
+    ``run.structure_every_days`` cadence) are left out of its line, so sparse
+    measurements still join up."""
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise KeyError(f"no column {missing} in the time series; columns: {list(df.columns)}")
@@ -46,7 +48,8 @@ def plot_timeseries(
         fig = plt.figure(figsize=(6, 2.2 * len(columns)))
     axes = fig.subplots(len(columns), 1, sharex=True, squeeze=False)[:, 0]
     for ax, col in zip(axes, columns):
-        ax.plot(df["day"], df[col], "-", label="simulated")
+        measured = df[col].notna()
+        ax.plot(df["day"][measured], df[col][measured], "-", label="simulated")
         pts = (targets or {}).get(col)
         if pts is not None:
             pts = pts if isinstance(pts, pd.DataFrame) else pd.DataFrame(pts, columns=["day", "value"])
