@@ -652,7 +652,7 @@ fn pseudo_random(seed: u64) -> impl FnMut() -> u64 {
 fn coarsening_by_integer_factors_conserves_bone_volume() {
     let mut rng = pseudo_random(7);
     let dims = Dims::new(12, 9, 6);
-    let data: Vec<u8> = (0..dims.len()).map(|_| u8::from(rng() % 3 == 0)).collect();
+    let data: Vec<u8> = (0..dims.len()).map(|_| u8::from(rng().is_multiple_of(3))).collect();
     for (spacing, target) in [
         ([3.0; 3], 9.0),
         ([2.0, 2.0, 6.0], 6.0),
@@ -909,7 +909,7 @@ fn random_headers_never_panic() {
     for round in 0..4000 {
         let mut text = String::from("NRRD0005\n");
         for (key, values) in pool {
-            if rng() % 4 != 0 {
+            if !rng().is_multiple_of(4) {
                 let v = values[(rng() % values.len() as u64) as usize];
                 text.push_str(&format!("{key}: {v}\n"));
             }

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::claim::claim;
 use super::InputError;
+use crate::files::write_whole;
 use crate::output::collection::write_collection;
 use crate::sweep::collect::{gather, to_csv};
 use crate::sweep::manifest::{Manifest, MANIFEST};
@@ -24,6 +26,9 @@ pub struct CollectArgs {
     /// Output HDF5 file; the CSV tables are written beside it.
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Replace the output files if they exist (otherwise an existing file is never touched).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The CSV paths beside `h5`: the runs table and the long time-series table.
@@ -46,6 +51,12 @@ pub fn run(args: &CollectArgs, quiet: bool) -> anyhow::Result<()> {
         ))
         .into());
     }
+    let (runs_csv, ts_csv) = csv_paths(&args.output);
+    let _lock = claim(
+        &args.output,
+        &[args.output.clone(), runs_csv.clone(), ts_csv.clone()],
+        args.force,
+    )?;
     let manifest = Manifest::read(&args.dir)?;
     let c = gather(&args.dir, &manifest);
     for (id, status, detail) in &c.not_collected {
@@ -73,9 +84,10 @@ pub fn run(args: &CollectArgs, quiet: bool) -> anyhow::Result<()> {
         ],
         &[("runs", &c.runs), ("timeseries", &c.timeseries)],
     )?;
-    let (runs_csv, ts_csv) = csv_paths(&args.output);
-    std::fs::write(&runs_csv, to_csv(&c.runs))?;
-    std::fs::write(&ts_csv, to_csv(&c.timeseries))?;
+    for (path, table) in [(&runs_csv, &c.runs), (&ts_csv, &c.timeseries)] {
+        write_whole(path, to_csv(table).as_bytes(), true)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+    }
     if !quiet {
         eprintln!(
             "collected {} of {} runs ({} not collected) into {}, {} and {}",

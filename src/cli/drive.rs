@@ -7,7 +7,8 @@
 //! reads between steps: the run finishes its current step, writes a checkpoint with
 //! every recorded row in one commit, closes the file and exits with status
 //! [`EXIT_STOPPED`] (3). A second signal while the first is being handled ends the
-//! process at once (status 1); the file then still holds its last commit.
+//! process at once (status 1) with a message; the file then still holds its last
+//! commit.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,8 +16,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 use super::Progress;
+use crate::files::lock::lock_path;
 use crate::sim::{Hdf5Sink, Simulation};
 
 /// Exit status of a run stopped by a signal after writing its checkpoint.
@@ -37,18 +40,46 @@ pub struct Stopped {
 pub(super) struct StopFlag(Arc<AtomicBool>);
 
 impl StopFlag {
-    /// Installs the handlers (a second signal ends the process at once).
-    pub(super) fn install() -> anyhow::Result<Self> {
+    /// Starts the thread that receives SIGTERM and SIGINT for the run writing `file`:
+    /// the first signal sets the flag (and says so); a second ends the process at
+    /// once with status 1, after saying what the file then holds.
+    pub(super) fn install(file: &Path) -> anyhow::Result<Self> {
         let flag = Arc::new(AtomicBool::new(false));
-        for signal in [SIGTERM, SIGINT] {
-            signal_hook::flag::register_conditional_shutdown(signal, 1, flag.clone())?;
-            signal_hook::flag::register(signal, flag.clone())?;
-        }
+        let mut signals = Signals::new([SIGTERM, SIGINT])?;
+        let raised = flag.clone();
+        let file = file.display().to_string();
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                for signal in signals.forever() {
+                    let name = if signal == SIGINT {
+                        "SIGINT"
+                    } else {
+                        "SIGTERM"
+                    };
+                    if raised.swap(true, Ordering::SeqCst) {
+                        eprintln!(
+                            "\n{name} again: ending now, without a new checkpoint; {file} keeps \
+                             everything up to its last commit, and `trabecula resume {file}` \
+                             continues from its last checkpoint"
+                        );
+                        // The write lock this process holds dies with it; its file
+                        // would only linger (see `crate::files::lock`).
+                        let _ = std::fs::remove_file(lock_path(Path::new(&file)));
+                        std::process::exit(1);
+                    }
+                    eprintln!(
+                        "\n{name}: finishing the current step and writing a checkpoint \
+                         (a second signal ends the run at once)"
+                    );
+                }
+            })
+            .map_err(|e| anyhow::anyhow!("cannot start the signal-handling thread: {e}"))?;
         Ok(Self(flag))
     }
 
     fn raised(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0.load(Ordering::SeqCst)
     }
 }
 
@@ -124,7 +155,7 @@ pub(super) fn drive(
             let day = sim.day();
             bar.set_message(if day < 0.0 { "spin-up" } else { "simulating" });
         }
-        if every > 0 && sim.steps_done() % every == 0 && !sim.is_done() {
+        if every > 0 && sim.steps_done().is_multiple_of(every) && !sim.is_done() {
             checkpoint(sim, sink)?;
         }
     };

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{report, threads, ConfigArgs, InputError, Progress};
+use super::{claim, report, threads, ConfigArgs, Progress};
 use crate::lattice::source;
 use crate::morphometry;
 use crate::output::{FileMeta, OutputFile};
@@ -20,7 +20,9 @@ pub struct LatticeArgs {
     /// Output HDF5 file.
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Replace the output file if it exists (otherwise an existing file is never touched).
+    /// Replace the output file and its .xdmf sidecar if they exist (otherwise an
+    /// existing file is never touched). A file another process is writing is never
+    /// replaced.
     #[arg(long)]
     pub force: bool,
     /// Worker threads (default: SLURM_CPUS_PER_TASK, else all cores).
@@ -31,13 +33,7 @@ pub struct LatticeArgs {
 /// Runs the command.
 pub fn run(args: &LatticeArgs, progress: Progress, quiet: bool) -> anyhow::Result<()> {
     let config = args.config.load()?;
-    if args.output.exists() && !args.force {
-        return Err(InputError(format!(
-            "{} exists; choose another -o or pass --force to replace it",
-            args.output.display()
-        ))
-        .into());
-    }
+    let _lock = claim::claim_h5(&args.output, args.force)?;
     let (n_threads, thread_source) = threads::init(args.threads)?;
     let say = |s: String| {
         if !quiet {

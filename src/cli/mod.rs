@@ -8,6 +8,7 @@
 
 pub mod bench;
 mod check;
+mod claim;
 mod collect_cmd;
 pub mod drive;
 mod info;
@@ -137,6 +138,10 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<crate::lattice::source::BuildError>()
             || e.is::<crate::lattice::import::ImportError>()
             || e.is::<crate::lattice::synthetic::SyntheticError>()
+            || e.downcast_ref::<crate::output::OutputError>()
+                .is_some_and(crate::output::OutputError::is_bad_input)
+            || e.downcast_ref::<crate::files::LockError>()
+                .is_some_and(crate::files::LockError::is_bad_input)
     });
     if input {
         2

@@ -13,7 +13,8 @@ use clap::Args;
 use super::run_cmd::report_end;
 use super::{drive, threads, InputError, Progress};
 use crate::config;
-use crate::output::{OutputError, OutputReader};
+use crate::files::WriteLock;
+use crate::output::OutputReader;
 use crate::sim::{Hdf5Sink, Simulation, CHECKPOINT_FORMAT};
 
 /// Arguments of `trabecula resume`.
@@ -32,8 +33,20 @@ pub struct ResumeArgs {
 
 /// Runs the command.
 pub fn run(args: &ResumeArgs, progress: Progress, quiet: bool) -> anyhow::Result<()> {
-    let stop = drive::StopFlag::install()?;
+    // Whatever the environment says about HDF5 file locking, a file whose writer
+    // still holds its lock is refused before anything is read.
+    let _lock = WriteLock::acquire(&args.file)?;
+    resume_locked(args, progress, quiet)
+}
+
+/// Resumes `args.file`, whose write lock the caller holds.
+pub(super) fn resume_locked(
+    args: &ResumeArgs,
+    progress: Progress,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let file = &args.file;
+    let stop = drive::StopFlag::install(file)?;
     let say = |s: String| {
         if !quiet {
             eprintln!("{s}");
@@ -42,12 +55,8 @@ pub fn run(args: &ResumeArgs, progress: Progress, quiet: bool) -> anyhow::Result
     let (config, state, day) = load(file)?;
     let (n_threads, thread_source) = threads::init(args.threads)?;
     say(format!("threads: {n_threads} ({thread_source})"));
-    // Lock the file (and cut it back to the checkpoint) before the simulation is
-    // rebuilt, so a file another process is writing is refused at once.
-    let (mut sink, _) = Hdf5Sink::resume(file).map_err(|e| match e {
-        OutputError::Busy { .. } => anyhow::Error::from(InputError(e.to_string())),
-        e => e.into(),
-    })?;
+    // Cut the file back to the checkpoint before the simulation is rebuilt.
+    let (mut sink, _) = Hdf5Sink::resume(file)?;
     let mut sim = Simulation::from_checkpoint(&config, &state)
         .map_err(|e| InputError(format!("{}: {e}", file.display())))?;
     drop(state);
@@ -74,15 +83,7 @@ pub fn run(args: &ResumeArgs, progress: Progress, quiet: bool) -> anyhow::Result
 fn load(file: &Path) -> anyhow::Result<(config::Config, Vec<u8>, f64)> {
     let bad =
         |why: String| -> anyhow::Error { InputError(format!("{}: {why}", file.display())).into() };
-    if !file.exists() {
-        return Err(bad("no such file".into()));
-    }
-    let reader = OutputReader::open(file).map_err(|e| match e {
-        OutputError::NotHdf5 { .. }
-        | OutputError::Foreign { .. }
-        | OutputError::UnsupportedVersion { .. } => bad(e.to_string()),
-        e => e.into(),
-    })?;
+    let reader = OutputReader::open(file)?;
     if reader.is_complete()? {
         return Err(bad("the run is complete; there is nothing to resume".into()));
     }

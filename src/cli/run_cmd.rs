@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{drive, report, threads, ConfigArgs, InputError, Progress};
+use super::{claim, drive, report, threads, ConfigArgs, Progress};
 use crate::config::Config;
 use crate::lattice::source;
 use crate::morphometry;
@@ -24,7 +24,9 @@ pub struct RunArgs {
     /// Output HDF5 file.
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Replace the output file if it exists (otherwise an existing file is never touched).
+    /// Replace the output file and its .xdmf sidecar if they exist (otherwise an
+    /// existing file is never touched). A file another process is writing is never
+    /// replaced.
     #[arg(long)]
     pub force: bool,
     /// Worker threads (default: SLURM_CPUS_PER_TASK, else all cores).
@@ -38,13 +40,7 @@ pub struct RunArgs {
 /// Runs the command.
 pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()> {
     let config = args.config.load()?;
-    if args.output.exists() && !args.force {
-        return Err(InputError(format!(
-            "{} exists; choose another -o or pass --force to replace it",
-            args.output.display()
-        ))
-        .into());
-    }
+    let _lock = claim::claim_h5(&args.output, args.force)?;
     let (n_threads, thread_source) = threads::init(args.threads)?;
     if !quiet {
         eprintln!("threads: {n_threads} ({thread_source})");
@@ -60,7 +56,8 @@ pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()
 }
 
 /// Runs the simulation `config` describes on `n_threads` threads (the pool is
-/// already set up), writes `output` (replacing any file there) and marks it
+/// already set up), writes `output` (replacing any file there; the caller holds its
+/// write lock) and marks it
 /// complete when the run finishes. Shared by `trabecula run` and `sweep run`.
 pub(crate) fn simulate(
     config: &Config,
@@ -102,7 +99,7 @@ pub(crate) fn simulate(
         &report::metric_triples(&metrics),
     )?;
     // From here on a signal stops the run at a checkpoint; before, it ends it.
-    let stop = drive::StopFlag::install()?;
+    let stop = drive::StopFlag::install(output)?;
     let clock = *sim.clock();
     say(format!(
         "simulating {} days after {} days of spin-up, {} steps of {} h",

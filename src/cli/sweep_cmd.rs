@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::{resume_cmd, run_cmd, threads, InputError, Progress};
 use crate::config;
+use crate::files::{LockError, WriteLock};
 use crate::sweep::{self, manifest::Manifest, slurm, task, TaskAction};
 
 /// Arguments of `trabecula sweep`.
@@ -88,6 +89,16 @@ fn this_binary() -> anyhow::Result<PathBuf> {
 }
 
 fn plan(args: &PlanArgs, quiet: bool) -> anyhow::Result<()> {
+    if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            InputError(format!(
+                "-o {}: cannot create {}: {e}",
+                args.output.display(),
+                parent.display()
+            ))
+        })?;
+    }
+    let _lock = WriteLock::acquire(&args.output)?;
     let sweep = sweep::file::load(&args.sweep)?;
     let planned = sweep::plan::build(&sweep)?;
     let (manifest, moved) =
@@ -139,6 +150,15 @@ fn run_task(args: &TaskArgs, progress: Progress, quiet: bool) -> anyhow::Result<
     let entry = manifest.task(id)?;
     let output = args.dir.join(&entry.output);
     let config = config::load(&args.dir.join(&entry.config), &[])?;
+    // Held to the end: a second `sweep run` of this task (a resubmitted array job
+    // while the first still runs) is refused before it looks at, moves or writes
+    // the output.
+    let _lock = WriteLock::acquire(&output).map_err(|e| match e {
+        LockError::Busy { .. } => {
+            anyhow::Error::from(InputError(format!("task {id}: {e}; not touched")))
+        }
+        e => e.into(),
+    })?;
     let action = task::decide(&output);
     match &action {
         TaskAction::Skip => {
@@ -157,7 +177,7 @@ fn run_task(args: &TaskArgs, progress: Progress, quiet: bool) -> anyhow::Result<
                 threads: args.threads,
                 profile: false,
             };
-            return resume_cmd::run(&resume, progress, quiet);
+            return resume_cmd::resume_locked(&resume, progress, quiet);
         }
     }
     let (n_threads, source) = threads::init(args.threads)?;

@@ -13,7 +13,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::claim::claim;
 use super::{threads, InputError};
+use crate::files::write_whole;
 use crate::validate::{self, plot, Scale};
 
 /// Arguments of `trabecula validate`.
@@ -28,6 +30,10 @@ pub struct ValidateArgs {
     /// Directory for validation.csv and the plots (created if missing).
     #[arg(short, long, default_value = "validation")]
     pub output: PathBuf,
+    /// Replace the results of an earlier validation in the directory (otherwise a
+    /// directory holding validation.csv is never touched).
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads (default: SLURM_CPUS_PER_TASK, else all cores); runs go in parallel.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -44,6 +50,14 @@ pub struct ValidateArgs {
 
 /// Runs the command.
 pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.output).map_err(|e| {
+        InputError(format!(
+            "-o {}: cannot create the directory: {e}",
+            args.output.display()
+        ))
+    })?;
+    let csv = args.output.join("validation.csv");
+    let _lock = claim(&args.output, std::slice::from_ref(&csv), args.force)?;
     let (n_threads, source) = threads::init(args.threads)?;
     let mut scale = if args.quick {
         Scale::quick()
@@ -55,12 +69,6 @@ pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<()> {
     }
     scale.overrides = args.set.clone();
     validate::runner::check_overrides(&scale)?;
-    std::fs::create_dir_all(&args.output).map_err(|e| {
-        InputError(format!(
-            "-o {}: cannot create the directory: {e}",
-            args.output.display()
-        ))
-    })?;
     if !quiet {
         eprintln!(
             "validate: {} set, {} replicates, threads: {n_threads} ({source})",
@@ -74,9 +82,8 @@ pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<()> {
         }
     };
     let report = validate::run(&scale, &log)?;
-    let csv = args.output.join("validation.csv");
-    std::fs::write(&csv, report.csv())
-        .map_err(|e| anyhow::anyhow!("writing {}: {e}", csv.display()))?;
+    write_whole(&csv, report.csv().as_bytes(), true)
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", csv.display()))?;
     let pngs = plot::draw_all(&args.output, &report.curves)?;
     if args.json {
         println!("{}", report.json());

@@ -10,15 +10,38 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// The operating system refused an operation on the file.
-    #[error("{}: {action}: {source}", path.display())]
+    ///
+    /// The system's message is part of this error's text and not a separate
+    /// `source`, so an error chain printed in full does not repeat it.
+    #[error("{}: {action}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// What was being done.
         action: &'static str,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// There is no file at the path.
+    #[error("{}: no such file", path.display())]
+    NoFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The path names a directory where a file was expected.
+    #[error("{}: is a directory, not a file", path.display())]
+    Directory {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The file starts as HDF5 but cannot be read as one: truncated (a copy that
+    /// did not finish) or damaged.
+    #[error("{}: not a readable HDF5 file (truncated or damaged): {message}", path.display())]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What the library found.
+        message: String,
     },
     /// The HDF5 library reported an error on an object.
     #[error("{}: {object}: {message}", path.display())]
@@ -107,6 +130,9 @@ impl OutputError {
     pub fn path(&self) -> &Path {
         match self {
             Self::Io { path, .. }
+            | Self::NoFile { path }
+            | Self::Directory { path }
+            | Self::Damaged { path, .. }
             | Self::Hdf5 { path, .. }
             | Self::NotHdf5 { path }
             | Self::Foreign { path, .. }
@@ -130,11 +156,28 @@ impl OutputError {
         }
     }
 
-    pub(crate) fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
+    /// Whether the error is the user's input at fault (a path that is missing, a
+    /// directory, not a trabecula file, damaged, of another version, or being
+    /// written by another process), as opposed to a failure while writing or of
+    /// the system.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Self::NoFile { .. }
+                | Self::Directory { .. }
+                | Self::Damaged { .. }
+                | Self::NotHdf5 { .. }
+                | Self::Foreign { .. }
+                | Self::UnsupportedVersion { .. }
+                | Self::Busy { .. }
+        )
+    }
+
+    pub(crate) fn io(path: &Path, action: &'static str, error: std::io::Error) -> Self {
         Self::Io {
             path: path.to_path_buf(),
             action,
-            source,
+            error,
         }
     }
 

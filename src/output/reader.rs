@@ -138,14 +138,40 @@ impl OutputReader {
     /// version.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, OutputError> {
         let path = path.as_ref().to_path_buf();
+        match std::fs::metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(OutputError::NoFile { path })
+            }
+            Ok(m) if m.is_dir() => return Err(OutputError::Directory { path }),
+            _ => {}
+        }
         guarded(&path, || {
             let is_hdf5 =
                 hdf5_pure::is_hdf5(&path).map_err(|e| OutputError::io(&path, "open", e))?;
             if !is_hdf5 {
                 return Err(OutputError::NotHdf5 { path: path.clone() });
             }
-            let file = File::open_streaming(&path).map_err(|e| OutputError::hdf5(&path, "/", e))?;
-            let meta = read_meta_from(&path, &file)?;
+            let damaged = |e: OutputError| match e {
+                OutputError::Hdf5 { path, message, .. } => OutputError::Damaged { path, message },
+                e => e,
+            };
+            let file = File::open_streaming(&path)
+                .map_err(|e| damaged(OutputError::hdf5(&path, "/", e)))?;
+            // libhdf5 refuses a file shorter than its superblock's end-of-file
+            // address; so does this reader, rather than read what the cut left.
+            let stored_eof = file.superblock().eof_address;
+            let length = std::fs::metadata(&path)
+                .map_err(|e| OutputError::io(&path, "open", e))?
+                .len();
+            if length < stored_eof {
+                return Err(OutputError::Damaged {
+                    path: path.clone(),
+                    message: format!(
+                        "it ends after {length} bytes, but its superblock says {stored_eof}"
+                    ),
+                });
+            }
+            let meta = read_meta_from(&path, &file).map_err(damaged)?;
             Ok(Self {
                 path: path.clone(),
                 file,

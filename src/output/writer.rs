@@ -4,8 +4,9 @@
 //! # How writes reach the file
 //!
 //! [`OutputFile::create`] builds the skeleton (root attributes, `/config`, the empty
-//! `/timeseries`, `/events` and `/snapshots` groups) in a sibling file `<path>.tmp`,
-//! syncs it and renames it over `path`, so a file at `path` is always a complete
+//! `/timeseries`, `/events` and `/snapshots` groups) in a temporary file beside it
+//! ([`crate::files::TempFile`], a name no user file can have), syncs it and renames
+//! it over `path`, so a file at `path` is always a complete
 //! HDF5 file. It then keeps the file open for editing (holding an exclusive advisory
 //! lock) until [`OutputFile::close`] or drop.
 //!
@@ -73,6 +74,7 @@ use super::session::{lock, open_session, Session};
 use super::snapshot;
 use super::timeseries::{Table, TableBuffer, TableKind};
 use super::xdmf::Sidecar;
+use crate::files::TempFile;
 use crate::lattice::Lattice;
 
 /// Provenance and configuration recorded in the root attributes and `/config`.
@@ -363,7 +365,8 @@ fn vstr(s: &str) -> AttrValue {
     AttrValue::VarLenString(s.to_string())
 }
 
-/// Writes the skeleton to `<path>.tmp`, syncs it and renames it over `path`.
+/// Writes the skeleton to a temporary file beside `path`, syncs it and renames it
+/// over `path`.
 fn write_skeleton(path: &Path, meta: &FileMeta) -> Result<(), OutputError> {
     let mut b = FileBuilder::new();
     b.set_attr(s::ATTR_FORMAT_VERSION, AttrValue::U32(s::FORMAT_VERSION));
@@ -385,27 +388,12 @@ fn write_skeleton(path: &Path, meta: &FileMeta) -> Result<(), OutputError> {
         b.add_group(g.finish());
     }
 
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let written = b
-        .write(&tmp)
-        .map_err(|e| OutputError::hdf5(&tmp, "/", e))
-        .and_then(|()| {
-            std::fs::File::open(&tmp)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| OutputError::io(&tmp, "sync", e))
-        })
-        .and_then(|()| {
-            std::fs::rename(&tmp, path).map_err(|e| OutputError::io(path, "rename into place", e))
-        });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written?;
-    // Make the rename itself durable; not every platform can sync a directory.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
-    }
+    let mut tmp =
+        TempFile::beside(path).map_err(|e| OutputError::io(path, "create a temporary file", e))?;
+    let tmp_path = tmp.path().to_path_buf();
+    b.finish_to(tmp.file())
+        .map_err(|e| OutputError::hdf5(&tmp_path, "/", e))?;
+    tmp.persist(true)
+        .map_err(|e| OutputError::io(path, "move the new file into place", e))?;
     Ok(())
 }

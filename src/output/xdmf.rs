@@ -29,16 +29,18 @@
 //!
 //! [`OutputFile`](super::OutputFile) rewrites the whole sidecar after each commit
 //! that adds the lattice or a snapshot, always after the data is in the HDF5 file,
-//! so the sidecar never names a dataset the file lacks. The new text goes to
-//! `X.xdmf.tmp` and is renamed over `X.xdmf`: a reader sees the old or the new
+//! so the sidecar never names a dataset the file lacks. The new text goes to a
+//! temporary file beside it ([`crate::files::TempFile`]) and is renamed over `X.xdmf`: a reader sees the old or the new
 //! sidecar, never half of one. Creating an output file removes a sidecar left by
-//! an earlier file at the same path.
+//! an earlier file at the same path; the commands refuse to create an output over
+//! an existing file or sidecar without `--force` ([`existing_outputs`]).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::error::OutputError;
 use super::schema as s;
+use crate::files::write_whole;
 use crate::grid::Dims;
 use crate::lattice::Lattice;
 
@@ -258,23 +260,22 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// Writes `text` to `<path>.tmp` and renames it over `path`. Not synced: the
-/// sidecar is rewritten from scratch at every change, so losing the latest one to
-/// a power cut costs a stale description, not data.
+/// Writes `text` to a temporary file beside `path` ([`write_whole`]) and renames it
+/// over `path`. Not synced: the sidecar is rewritten from scratch at every change,
+/// so losing the latest one to a power cut costs a stale description, not data.
 fn write_atomically(path: &Path, text: &str) -> Result<(), OutputError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let written = std::fs::write(&tmp, text)
-        .map_err(|e| OutputError::io(&tmp, "write the XDMF sidecar", e))
-        .and_then(|()| {
-            std::fs::rename(&tmp, path)
-                .map_err(|e| OutputError::io(path, "rename the XDMF sidecar into place", e))
-        });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    write_whole(path, text.as_bytes(), false)
+        .map_err(|e| OutputError::io(path, "write the XDMF sidecar", e))
+}
+
+/// The files creating an output at `h5` would replace: the file itself and its
+/// XDMF sidecar, where they exist. Commands refuse to go on over any of them
+/// without `--force`.
+pub fn existing_outputs(h5: &Path) -> Vec<PathBuf> {
+    [h5.to_path_buf(), sidecar_path(h5)]
+        .into_iter()
+        .filter(|p| p.symlink_metadata().is_ok())
+        .collect()
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ impl Clock {
 
     /// The whole day at the start of step `s`, if `s` starts a day.
     pub fn whole_day_at(&self, s: u64) -> Option<i64> {
-        (s % self.steps_per_day == 0)
+        s.is_multiple_of(self.steps_per_day)
             .then(|| (s / self.steps_per_day) as i64 - self.spinup_days as i64)
     }
 

@@ -205,8 +205,8 @@ impl Simulation {
             .time(Stage::Secrete, || secrete::secrete(w, r, exposure, b))?;
         let spd = self.clock.steps_per_day;
         let s = self.step;
-        let solve = force || s % u64::from(self.run.field_solve_every_steps) == 0;
-        let geometry = s > 0 && s % (GEOMETRY_EVERY_DAYS * spd) == 0;
+        let solve = force || s.is_multiple_of(u64::from(self.run.field_solve_every_steps));
+        let geometry = s > 0 && s.is_multiple_of(GEOMETRY_EVERY_DAYS * spd);
         let species = &self.species;
         self.timers.time(Stage::SolveFields, || {
             secrete::solve(w, species, solve, geometry)
@@ -262,7 +262,7 @@ impl Simulation {
         let every = (r.cells.mechanics.check_every_days * c.steps_per_day as f64)
             .round()
             .max(1.0) as u64;
-        if self.step % every == 0 {
+        if self.step.is_multiple_of(every) {
             self.timers.time(Stage::ApplyEvents, || {
                 let disuse =
                     mechanics::disuse_threshold(&r.cells.mechanics, exposure.estrogen_deficiency);
