@@ -652,7 +652,9 @@ fn pseudo_random(seed: u64) -> impl FnMut() -> u64 {
 fn coarsening_by_integer_factors_conserves_bone_volume() {
     let mut rng = pseudo_random(7);
     let dims = Dims::new(12, 9, 6);
-    let data: Vec<u8> = (0..dims.len()).map(|_| u8::from(rng().is_multiple_of(3))).collect();
+    let data: Vec<u8> = (0..dims.len())
+        .map(|_| u8::from(rng().is_multiple_of(3)))
+        .collect();
     for (spacing, target) in [
         ([3.0; 3], 9.0),
         ([2.0, 2.0, 6.0], 6.0),

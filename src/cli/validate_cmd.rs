@@ -50,14 +50,6 @@ pub struct ValidateArgs {
 
 /// Runs the command.
 pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.output).map_err(|e| {
-        InputError(format!(
-            "-o {}: cannot create the directory: {e}",
-            args.output.display()
-        ))
-    })?;
-    let csv = args.output.join("validation.csv");
-    let _lock = claim(&args.output, std::slice::from_ref(&csv), args.force)?;
     let (n_threads, source) = threads::init(args.threads)?;
     let mut scale = if args.quick {
         Scale::quick()
@@ -69,6 +61,15 @@ pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<()> {
     }
     scale.overrides = args.set.clone();
     validate::runner::check_overrides(&scale)?;
+    // Checked before the directory is created or locked: a bad flag writes nothing.
+    std::fs::create_dir_all(&args.output).map_err(|e| {
+        InputError(format!(
+            "-o {}: cannot create the directory: {e}",
+            args.output.display()
+        ))
+    })?;
+    let csv = args.output.join("validation.csv");
+    let _lock = claim(&args.output, std::slice::from_ref(&csv), args.force)?;
     if !quiet {
         eprintln!(
             "validate: {} set, {} replicates, threads: {n_threads} ({source})",
