@@ -13,13 +13,14 @@
 //!                        opaque to this module (see `crate::sim::checkpoint`)
 //! ```
 //!
-//! The state's chunks are 65 535 bytes ([`schema::MAX_CHUNK_EXTENT`](s::MAX_CHUNK_EXTENT)),
-//! the largest that libhdf5 reads back from this writer; files written before
-//! held 1 MiB chunks, which only this program reads (resume still does). Measured
+//! The state's chunks are at most 65 535 bytes
+//! ([`schema::MAX_CHUNK_EXTENT`](s::MAX_CHUNK_EXTENT)), the largest that libhdf5
+//! reads back from this writer. Earlier versions wrote chunks of up to 1 MiB, which
+//! h5py refuses to open; this program still reads and resumes such files. Measured
 //! on a 9.3 MB state (a 1.2 mm cube at 20 um): stored in 2.01 MB with these chunks
 //! and 2.02 MB with 1 MiB chunks (deflate's window is 32 KiB, so larger chunks gain
-//! nothing), against 9.27 MB uncompressed and contiguous; writing takes the same
-//! about as long either way (60 to 70 ms in a release build).
+//! nothing), against 9.27 MB uncompressed and contiguous; writing takes about as
+//! long either way (60 to 70 ms in a release build).
 //!
 //! # Consistency with the tables
 //!
