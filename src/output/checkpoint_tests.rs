@@ -119,3 +119,89 @@ fn a_file_without_checkpoint_is_not_resumed() {
     let err = OutputFile::resume(&path, WriteOptions::default()).unwrap_err();
     assert!(matches!(err, OutputError::Missing { .. }), "{err}");
 }
+
+/// Fails unless every chunked dataset of the file at `path` has a chunk shape whose
+/// layout encoding libhdf5 computes the same way this writer stores it.
+fn assert_chunks_readable_by_libhdf5(path: &std::path::Path) -> usize {
+    let datasets = OutputReader::open(path).unwrap().list_datasets().unwrap();
+    let file = hdf5_pure::File::open(path).unwrap();
+    let mut chunked = 0;
+    for info in &datasets {
+        let ds = file.dataset(&info.path).unwrap();
+        let Some(chunk) = ds.chunk_shape().unwrap() else {
+            continue;
+        };
+        let element = ds.element_size().unwrap();
+        assert_eq!(
+            schema::libhdf5_chunk_dim_bytes(&chunk, element),
+            schema::writer_chunk_dim_bytes(&chunk, element),
+            "{}: chunk {chunk:?} of {element}-byte elements",
+            info.path
+        );
+        chunked += 1;
+    }
+    chunked
+}
+
+#[test]
+fn state_chunks_are_readable_by_libhdf5_at_every_size() {
+    let sizes = [
+        0,
+        1,
+        255,
+        256,
+        65_535,
+        65_536,
+        1 << 20,
+        (1 << 24) - 1,
+        1 << 24,
+    ];
+    for len in sizes.into_iter().chain((0..40).map(|k| 1usize << k)) {
+        let chunk = checkpoint::state_chunk_bytes(len);
+        assert!(chunk >= 1 && chunk <= (len.max(1) as u64), "{len}: {chunk}");
+        assert_eq!(
+            schema::libhdf5_chunk_dim_bytes(&[chunk], 1),
+            schema::writer_chunk_dim_bytes(&[chunk], 1),
+            "state of {len} bytes: chunk {chunk}"
+        );
+    }
+}
+
+/// A state, tables with an oversized chunk option and a snapshot, before and after
+/// a resume that cuts the tables back: every chunk shape in the file is one libhdf5
+/// reads, and the state reads back whole (it spans several chunks).
+#[test]
+fn every_chunk_in_a_checkpointed_file_is_readable_by_libhdf5() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.h5");
+    let mut f = OutputFile::create_with_options(&path, &meta(), options_with_big_chunks()).unwrap();
+    f.write_lattice(&lattice(), &[("bv_tv", 0.5, "1")]).unwrap();
+    let mut ts = f.timeseries(&[("day", "d"), ("x", "1")]).unwrap();
+    ts.append_row(&[0.0, 1.0]).unwrap();
+    f.write_snapshot(0, &lattice(), &[]).unwrap();
+    // 200 000 bytes: in one chunk, libhdf5 would want 3 bytes per chunk dimension.
+    let state: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    f.write_checkpoint(&state, 0.0, 1, 1, "1").unwrap();
+    ts.append_row(&[1.0, 2.0]).unwrap();
+    f.flush().unwrap();
+    drop(ts);
+    f.close().unwrap();
+    assert_eq!(assert_chunks_readable_by_libhdf5(&path), 5);
+    let r = OutputReader::open(&path).unwrap();
+    assert_eq!(r.checkpoint_state().unwrap(), state);
+    drop(r);
+
+    // The resume rewrites the time series columns, cut back to one row.
+    let (f, _) = OutputFile::resume(&path, options_with_big_chunks()).unwrap();
+    f.close().unwrap();
+    assert_eq!(column(&path, "timeseries", "day"), vec![0.0]);
+    assert_eq!(assert_chunks_readable_by_libhdf5(&path), 5);
+}
+
+/// Default options but with far more rows per table chunk than libhdf5 reads.
+fn options_with_big_chunks() -> WriteOptions {
+    WriteOptions {
+        table_chunk_rows: 1 << 20,
+        ..WriteOptions::default()
+    }
+}

@@ -85,6 +85,53 @@ pub const DAY_UNITS: &str = "d";
 /// Elements per chunk aimed at for 3-D datasets (1 MiB of `f32`).
 const TARGET_CHUNK_ELEMENTS: usize = 1 << 18;
 
+/// Largest extent of a chunk along any dimension that libhdf5 can read back from
+/// this writer: every chunked dataset keeps each chunk extent at or below it.
+///
+/// A chunked dataset's layout message stores the chunk extents (and the element
+/// size, as one more dimension) in a fixed number of bytes each. libhdf5 computes
+/// that number from the largest of them, [`libhdf5_chunk_dim_bytes`], and refuses
+/// to open a dataset that stores another ("stored chunk dimension encoding length
+/// does not match value calculated from chunk dimensions"). `hdf5-pure` 0.47 picks
+/// it its own way, [`writer_chunk_dim_bytes`]: the two agree up to 65 535 and
+/// disagree from 65 536 to 2^24 - 1 (3 bytes for libhdf5, 4 written). Every
+/// element size the file uses (1 to 8 bytes) is far below this.
+pub const MAX_CHUNK_EXTENT: u64 = 0xFFFF;
+
+/// A chunk extent aiming at `n`: `n` clamped to `1..=`[`MAX_CHUNK_EXTENT`].
+pub fn chunk_extent(n: u64) -> u64 {
+    n.clamp(1, MAX_CHUNK_EXTENT)
+}
+
+/// Bytes per chunk dimension libhdf5 requires in the layout message of a dataset
+/// with chunk extents `chunk` and elements of `element_bytes`:
+/// `(floor(log2(max)) + 8) / 8` over the extents and the element size.
+pub fn libhdf5_chunk_dim_bytes(chunk: &[u64], element_bytes: u64) -> u32 {
+    let max = chunk
+        .iter()
+        .copied()
+        .chain([element_bytes])
+        .max()
+        .unwrap_or(1);
+    (max.max(1).ilog2() + 8) / 8
+}
+
+/// Bytes per chunk dimension `hdf5-pure` 0.47 writes for the same dataset: 1 up to
+/// 255, 2 up to 65 535, 4 beyond.
+pub fn writer_chunk_dim_bytes(chunk: &[u64], element_bytes: u64) -> u32 {
+    match chunk
+        .iter()
+        .copied()
+        .chain([element_bytes])
+        .max()
+        .unwrap_or(1)
+    {
+        0..=0xFF => 1,
+        0x100..=0xFFFF => 2,
+        _ => 4,
+    }
+}
+
 /// Name of the snapshot group for `day`: `day_NNNNN`, zero-padded to five digits.
 pub fn snapshot_name(day: u32) -> String {
     format!("day_{day:05}")
@@ -124,17 +171,19 @@ pub fn shape_zyx(dims: Dims) -> [u64; 3] {
 }
 
 /// Chunk shape for a `[nz, ny, nx]` dataset: whole x-rows, then whole planes, then
-/// stacks of planes, up to about 1 MiB of `f32` per chunk. Every extent is at least 1.
+/// stacks of planes, up to about 1 MiB of `f32` per chunk. Every extent is at least 1
+/// and at most [`MAX_CHUNK_EXTENT`] (a longer x-row is split).
 pub fn chunk_zyx(dims: Dims) -> [u64; 3] {
     let (nx, ny, nz) = (dims.nx.max(1), dims.ny.max(1), dims.nz.max(1));
-    let plane = nx * ny;
-    if plane <= TARGET_CHUNK_ELEMENTS {
+    let plane = nx.saturating_mul(ny);
+    let chunk = if plane <= TARGET_CHUNK_ELEMENTS {
         let cz = (TARGET_CHUNK_ELEMENTS / plane).clamp(1, nz);
-        [cz as u64, ny as u64, nx as u64]
+        [cz, ny, nx]
     } else {
         let cy = (TARGET_CHUNK_ELEMENTS / nx).clamp(1, ny);
-        [1, cy as u64, nx as u64]
-    }
+        [1, cy, nx]
+    };
+    chunk.map(|n| chunk_extent(n as u64))
 }
 
 /// The current time as ISO 8601 UTC with second resolution, e.g.
@@ -192,6 +241,67 @@ mod tests {
         assert_eq!(chunk_zyx(Dims::new(512, 512, 512)), [1, 512, 512]);
         assert_eq!(chunk_zyx(Dims::new(2048, 512, 4)), [1, 128, 2048]);
         assert_eq!(chunk_zyx(Dims::new(256, 256, 100)), [4, 256, 256]);
+    }
+
+    /// The rule as libhdf5 states it, at the edges where the widths change.
+    #[test]
+    fn chunk_dimension_encodings() {
+        for (max, libhdf5, written) in [
+            (1, 1, 1),
+            (255, 1, 1),
+            (256, 2, 2),
+            (65_535, 2, 2),
+            (65_536, 3, 4),
+            ((1 << 20), 3, 4),
+            ((1 << 24) - 1, 3, 4),
+            ((1 << 24), 4, 4),
+        ] {
+            assert_eq!(libhdf5_chunk_dim_bytes(&[max], 1), libhdf5, "{max}");
+            assert_eq!(writer_chunk_dim_bytes(&[max], 1), written, "{max}");
+        }
+        // The element size counts as a dimension.
+        assert_eq!(libhdf5_chunk_dim_bytes(&[4], 300), 2);
+        // Up to the limit every extent (and so every shape) agrees.
+        assert!((1..=MAX_CHUNK_EXTENT)
+            .all(|n| libhdf5_chunk_dim_bytes(&[n], 8) == writer_chunk_dim_bytes(&[n], 8)));
+        assert_eq!(chunk_extent(0), 1);
+        assert_eq!(chunk_extent(1 << 20), MAX_CHUNK_EXTENT);
+    }
+
+    /// Volume chunk shapes libhdf5 reads, from tiny lattices to very long rows,
+    /// exact powers of two and large volumes.
+    #[test]
+    fn volume_chunks_are_readable_by_libhdf5() {
+        let sides = [
+            1, 2, 7, 30, 255, 256, 512, 1000, 1024, 4096, 65_535, 65_536, 300_000,
+        ];
+        for &nx in &sides {
+            for &ny in &sides {
+                for &nz in &[1, 3, 256, 70_000] {
+                    let chunk = chunk_zyx(Dims::new(nx, ny, nz));
+                    let shape = shape_zyx(Dims::new(nx, ny, nz));
+                    assert!(chunk.iter().zip(shape).all(|(&c, n)| c >= 1 && c <= n));
+                    assert!(chunk.iter().product::<u64>() <= TARGET_CHUNK_ELEMENTS as u64);
+                    assert_eq!(
+                        libhdf5_chunk_dim_bytes(&chunk, 4),
+                        writer_chunk_dim_bytes(&chunk, 4),
+                        "{nx} x {ny} x {nz}: chunk {chunk:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            chunk_zyx(Dims::new(100_000, 1, 1)),
+            [1, 1, MAX_CHUNK_EXTENT]
+        );
+        assert_eq!(
+            chunk_zyx(Dims::new(1, 100_000, 1)),
+            [1, MAX_CHUNK_EXTENT, 1]
+        );
+        assert_eq!(
+            chunk_zyx(Dims::new(1, 1, 100_000)),
+            [MAX_CHUNK_EXTENT, 1, 1]
+        );
     }
 
     #[test]

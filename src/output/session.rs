@@ -74,6 +74,12 @@ impl Session {
                 .is_some_and(|t| self.last_commit.elapsed() >= t)
     }
 
+    /// Rows per chunk of the table columns: [`WriteOptions::table_chunk_rows`]
+    /// within [`MAX_CHUNK_EXTENT`](s::MAX_CHUNK_EXTENT), so that libhdf5 reads them.
+    pub(super) fn table_chunk_rows(&self) -> u64 {
+        s::chunk_extent(self.options.table_chunk_rows)
+    }
+
     /// Fails when the session can no longer write.
     pub(super) fn ensure_open(&self) -> Result<&File, OutputError> {
         self.file.as_ref().ok_or_else(|| OutputError::Closed {
@@ -101,7 +107,7 @@ impl Session {
         columns: &[(&str, &str)],
     ) -> Result<usize, OutputError> {
         let buffer = TableBuffer::new(&self.path, kind, group, columns)?;
-        let chunk = self.options.table_chunk_rows;
+        let chunk = self.table_chunk_rows();
         self.commit(group, |file| buffer.stage_declaration(file, chunk))?;
         self.tables.push(buffer);
         Ok(self.tables.len() - 1)
