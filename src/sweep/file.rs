@@ -86,13 +86,13 @@ impl SweepFile {
 
 /// Reads and validates the sweep file at `path`.
 pub fn load(path: &Path) -> Result<SweepFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
-    let abs = std::path::absolute(path).map_err(|source| ConfigError::Io {
+    let abs = std::path::absolute(path).map_err(|error| ConfigError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
     parse(&text, &abs)
 }
