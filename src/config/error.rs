@@ -38,7 +38,7 @@ pub enum ConfigError {
     /// The file could not be read.
     // The message includes the OS error, so it is not also the `source`: printing
     // the chain (`{:#}`) would repeat it.
-    #[error("cannot read config file {path}: {error}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The file.
         path: String,

@@ -115,7 +115,7 @@ fn domain_too_small(reader: &Reader<'_>, given: &Given<'_>, spec: &SyntheticSpec
                 number(spec.voxel_um)
             )
         } else {
-            format!("{smallest} (or a smaller lattice.synthetic.tb_sp_mm)")
+            format!("{smallest}, or lower lattice.synthetic.tb_sp_mm")
         }
     };
     if given.lattice("shape_voxels") {

@@ -7,7 +7,10 @@
 //! problem: every bad key, bad value and unknown key of a file is reported in one
 //! pass, each naming the key, its line and the valid range, and unknown keys come
 //! with the nearest valid key as a suggestion. `--set key.path=value` overrides are
-//! applied to the raw form first, so they are validated exactly like the file.
+//! applied to the raw form first, so they are validated exactly like the file; an
+//! override whose value is a whole table is refused. [`load`] (and
+//! [`parse_checked`]) also apply the synthetic generator's own rules, which depend
+//! on values a preset supplies, and report them at the keys the user wrote.
 
 pub mod cells;
 pub mod clinical;
@@ -30,28 +33,17 @@ pub use error::{ConfigError, Origin, Problem};
 pub use overrides::Override;
 pub use types::*;
 
-/// Reads and validates the config file at `path` with command-line overrides.
+/// Reads the config file at `path` with command-line overrides and checks it
+/// fully ([`parse_checked`]): the schema, and the rules of the synthetic generator.
+/// This is the check `trabecula check`, `run`, `lattice` and `sweep run` apply
+/// (through it) and `sweep plan` applies to every task.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Config, ConfigError> {
-    let (text, base) = read(path)?;
-    parse(&text, &path.display().to_string(), base, overrides)
-}
-
-/// Reads, validates and fully checks the config file at `path`: [`load`], plus the
-/// rules of the synthetic generator, which depend on values a preset supplies (a
-/// domain at least one node spacing wide, trabeculae at least two voxels thick).
-/// Cheap: nothing is generated or imported. Every problem names the key the user
-/// wrote (`lattice.side_mm`, not the generator's `dims.nz`), its line and the
-/// valid value. This is what `check`, `run` and `sweep plan` accept.
-pub fn load_checked(path: &Path, overrides: &[Override]) -> Result<Config, ConfigError> {
     let (text, base) = read(path)?;
     parse_checked(&text, &path.display().to_string(), base, overrides)
 }
 
 fn read(path: &Path) -> Result<(String, &Path), ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
-        path: path.display().to_string(),
-        error,
-    })?;
+    let text = read_text(path)?;
     let base = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -59,8 +51,25 @@ fn read(path: &Path) -> Result<(String, &Path), ConfigError> {
     Ok((text, base))
 }
 
-/// Validates TOML `text` (named `origin` in messages); relative paths resolve
-/// against `base_dir`.
+/// The text of the TOML file at `path`; a directory is named as such.
+pub(crate) fn read_text(path: &Path) -> Result<String, ConfigError> {
+    let io = |error| ConfigError::Io {
+        path: path.display().to_string(),
+        error,
+    };
+    if path.is_dir() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "it is a directory; expected a TOML file",
+        )));
+    }
+    std::fs::read_to_string(path).map_err(io)
+}
+
+/// Validates TOML `text` (named `origin` in messages) against the schema: keys,
+/// types, ranges and cross-key rules; relative paths resolve against `base_dir`.
+/// The generator's rules are not applied (see [`parse_checked`]): for callers that
+/// build the lattice from the config at once, or never do.
 pub fn parse(
     text: &str,
     origin: &str,
@@ -70,7 +79,12 @@ pub fn parse(
     parse_with(text, origin, base_dir, overrides, false)
 }
 
-/// As [`parse`], plus the synthetic generator's rules (see [`load_checked`]).
+/// As [`parse`], plus the rules of the synthetic generator, which depend on values
+/// a preset supplies (a domain at least one node spacing wide along every axis,
+/// trabeculae at least two voxels thick). Cheap: nothing is generated or
+/// imported. Each problem names the key the user wrote (`lattice.side_mm` or
+/// `lattice.shape_voxels`, not the generator's `dims.nz`), its line and the
+/// smallest (or largest) valid value.
 pub fn parse_checked(
     text: &str,
     origin: &str,
