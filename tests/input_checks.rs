@@ -313,3 +313,13 @@ fn io_errors_say_their_text_once() {
         assert_eq!(e.matches("No such file or directory").count(), 1, "{e}");
     }
 }
+
+#[test]
+fn a_problem_with_a_whole_table_names_the_table_and_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("c.toml");
+    std::fs::write(&c, "[run]\nseed = 1\n[lattice]\nvoxel_um = 20\n").unwrap();
+    let e = refused(&["check", s(&c)]);
+    assert_has(&e, &["line 3: `lattice`: missing source"]);
+    assert!(!e.contains("`lattice.`"), "{e}");
+}

@@ -5,7 +5,7 @@
 //! (`Tb.Sp + Tb.Th`, stretched along z by the anisotropy) and trabeculae at least
 //! two voxels thick; with a preset, those depend on values the file never states.
 //! [`check`] asks the generator itself ([`SyntheticSpec::validate`], arithmetic
-//! only) and turns its answer into a [`Problem`] at `lattice.side_mm` or
+//! only) and turns its answer into a [`Problem`](super::Problem) at `lattice.side_mm` or
 //! `lattice.shape_voxels` (whichever the file gave), `lattice.voxel_um`, or the
 //! `[lattice.synthetic]` key at fault, with the smallest (or largest) valid value.
 
@@ -63,9 +63,9 @@ pub(crate) fn check(reader: &Reader<'_>, doc: &Table, config: &Config) {
     let from = preset.map_or(String::new(), |p| format!(" of preset {}", p.name()));
     match err {
         SyntheticError::DomainTooSmall { .. } => domain_too_small(reader, &given, &spec, &from),
-        SyntheticError::OutOfRange { field, .. } if field == "tb_th_mm" => {
-            thin_for_voxels(reader, &given, &spec, &from)
-        }
+        SyntheticError::OutOfRange {
+            field: "tb_th_mm", ..
+        } => thin_for_voxels(reader, &given, &spec, &from),
         SyntheticError::OutOfRange { field, .. } => {
             let key = match field {
                 "voxel_um" => "lattice.voxel_um".to_string(),
