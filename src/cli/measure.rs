@@ -25,15 +25,15 @@ pub struct MeasureArgs {
     /// In an .h5 file: the snapshot to measure (e.g. day_00030); default the initial lattice.
     #[arg(long)]
     pub snapshot: Option<String>,
-    /// Raw volume shape NX,NY,NZ (x fastest).
-    #[arg(long, value_delimiter = ',', num_args = 3)]
-    pub raw_shape: Option<Vec<usize>>,
+    /// Raw volume shape NX,NY,NZ in voxels (x fastest), e.g. 200,200,150.
+    #[arg(long, value_name = "NX,NY,NZ", value_parser = parse_shape)]
+    pub raw_shape: Option<[usize; 3]>,
     /// Raw sample type: uint8, int8, uint16, int16, uint32, int32, float32, float64.
     #[arg(long)]
     pub raw_dtype: Option<String>,
-    /// Raw voxel spacing SX,SY,SZ in micrometres.
-    #[arg(long, value_delimiter = ',', num_args = 3)]
-    pub raw_spacing_um: Option<Vec<f64>>,
+    /// Raw voxel spacing SX,SY,SZ in micrometres, e.g. 10,10,10.
+    #[arg(long, value_name = "SX,SY,SZ", value_parser = parse_spacing)]
+    pub raw_spacing_um: Option<[f64; 3]>,
     /// Raw byte order: little (default) or big.
     #[arg(long, default_value = "little")]
     pub raw_endian: String,
@@ -67,6 +67,52 @@ pub fn run(args: &MeasureArgs, progress: Progress) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Three comma-separated values (`20,20,20`; spaces around them allowed).
+fn triple<T: std::str::FromStr>(s: &str, what: &str) -> Result<[T; 3], String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let expected = || {
+        format!(
+            "expected three comma-separated {what}, e.g. {}",
+            example(what)
+        )
+    };
+    let [a, b, c] = parts.as_slice() else {
+        return Err(format!("{} values given; {}", parts.len(), expected()));
+    };
+    let one = |p: &str| p.parse::<T>().map_err(|_| format!("{p:?}: {}", expected()));
+    Ok([one(a)?, one(b)?, one(c)?])
+}
+
+fn example(what: &str) -> &'static str {
+    if what.contains("integer") {
+        "200,200,150"
+    } else {
+        "10,10,10"
+    }
+}
+
+/// `--raw-shape NX,NY,NZ`: positive voxel counts.
+fn parse_shape(s: &str) -> Result<[usize; 3], String> {
+    let shape = triple::<usize>(s, "positive integers")?;
+    if shape.contains(&0) {
+        return Err(format!(
+            "{s:?}: expected three comma-separated positive integers, e.g. 200,200,150"
+        ));
+    }
+    Ok(shape)
+}
+
+/// `--raw-spacing-um SX,SY,SZ`: finite positive lengths, micrometres.
+fn parse_spacing(s: &str) -> Result<[f64; 3], String> {
+    let spacing = triple::<f64>(s, "positive numbers (micrometres)")?;
+    if !spacing.iter().all(|v| v.is_finite() && *v > 0.0) {
+        return Err(format!(
+            "{s:?}: expected three comma-separated positive numbers (micrometres), e.g. 10,10,10"
+        ));
+    }
+    Ok(spacing)
+}
+
 fn is_hdf5(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
@@ -75,6 +121,14 @@ fn is_hdf5(path: &Path) -> bool {
 }
 
 fn load_mask(args: &MeasureArgs) -> anyhow::Result<BoneMask> {
+    if args.volume.is_dir() {
+        return Err(InputError(format!(
+            "{} is a directory; expected a volume file (.nrrd, .nhdr, raw with --raw-*) \
+             or a trabecula .h5 file",
+            args.volume.display()
+        ))
+        .into());
+    }
     if is_hdf5(&args.volume) {
         let lattice = match &args.snapshot {
             Some(name) => output::read_snapshot_lattice(&args.volume, name),
@@ -118,10 +172,34 @@ fn raw_spec(args: &MeasureArgs) -> anyhow::Result<Option<RawSpec>> {
         }
     };
     Ok(Some(RawSpec {
-        shape: [shape[0], shape[1], shape[2]],
-        dtype: dtype.parse::<DType>().map_err(InputError)?,
+        shape: *shape,
+        dtype: dtype
+            .parse::<DType>()
+            .map_err(|e| InputError(format!("--raw-dtype: {e}")))?,
         endian,
-        spacing_um: [spacing[0], spacing[1], spacing[2]],
+        spacing_um: *spacing,
         header_bytes: args.raw_header_bytes,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_triples_parse_from_one_comma_separated_value() {
+        assert_eq!(parse_shape("20,20,30"), Ok([20, 20, 30]));
+        assert_eq!(parse_shape(" 20, 20 ,30"), Ok([20, 20, 30]));
+        assert_eq!(parse_spacing("10,10,12.5"), Ok([10.0, 10.0, 12.5]));
+        for bad in ["20,20", "20,20,20,20", "20,x,20", "0,20,20", "-1,2,3", ""] {
+            let e = parse_shape(bad).unwrap_err();
+            assert!(
+                e.contains("three comma-separated positive integers"),
+                "{bad}: {e}"
+            );
+        }
+        for bad in ["1,1", "1,nan,1", "1,0,1", "1,inf,1"] {
+            assert!(parse_spacing(bad).is_err(), "{bad}");
+        }
+    }
 }

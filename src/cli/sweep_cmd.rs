@@ -63,13 +63,15 @@ pub struct SlurmArgs {
     /// SLURM partition (default: the cluster's default).
     #[arg(long)]
     pub partition: Option<String>,
-    /// Time limit per task, e.g. 02:00:00 (default: the partition's).
+    /// Time limit per task in a SLURM form: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM,
+    /// D-HH:MM:SS or UNLIMITED, e.g. 02:00:00 (default: the partition's).
     #[arg(long)]
     pub time: Option<String>,
-    /// Memory per task, e.g. 4G (default: the partition's).
+    /// Memory per task: a whole number with an optional unit K, M, G or T (megabytes
+    /// without one), e.g. 4G (default: the partition's).
     #[arg(long)]
     pub mem: Option<String>,
-    /// CPUs (threads) per task.
+    /// CPUs (threads) per task, at least 1.
     #[arg(long, default_value_t = 1)]
     pub cpus: u32,
 }
@@ -99,6 +101,8 @@ fn plan(args: &PlanArgs, quiet: bool) -> anyhow::Result<()> {
         })?;
     }
     let _lock = WriteLock::acquire(&args.output)?;
+    // A bad -o is known before the sweep is read: say so before any validation.
+    sweep::write::check_target(&args.output, args.force)?;
     let sweep = sweep::file::load(&args.sweep)?;
     let planned = sweep::plan::build(&sweep)?;
     let (manifest, moved) =
@@ -201,14 +205,15 @@ fn restart(id: usize, output: &Path, reason: &str) -> anyhow::Result<()> {
 }
 
 fn write_slurm(args: &SlurmArgs) -> anyhow::Result<()> {
-    let manifest = Manifest::read(&args.dir)?;
-    let dir = std::path::absolute(&args.dir)?;
     let res = slurm::Resources {
         partition: args.partition.clone(),
         time: args.time.clone(),
         mem: args.mem.clone(),
         cpus: args.cpus,
     };
+    res.validate()?;
+    let manifest = Manifest::read(&args.dir)?;
+    let dir = std::path::absolute(&args.dir)?;
     let text = slurm::script(
         &manifest.sweep.name,
         &dir,

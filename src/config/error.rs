@@ -36,12 +36,14 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config file {path}: {source}")]
+    // The message includes the OS error, so it is not also the `source`: printing
+    // the chain (`{:#}`) would repeat it.
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The file.
         path: String,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The text is not valid TOML.
     #[error("{origin} is not valid TOML: {message}")]

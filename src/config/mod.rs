@@ -7,7 +7,10 @@
 //! problem: every bad key, bad value and unknown key of a file is reported in one
 //! pass, each naming the key, its line and the valid range, and unknown keys come
 //! with the nearest valid key as a suggestion. `--set key.path=value` overrides are
-//! applied to the raw form first, so they are validated exactly like the file.
+//! applied to the raw form first, so they are validated exactly like the file; an
+//! override whose value is a whole table is refused. [`load`] (and
+//! [`parse_checked`]) also apply the synthetic generator's own rules, which depend
+//! on values a preset supplies, and report them at the keys the user wrote.
 
 pub mod cells;
 pub mod clinical;
@@ -15,6 +18,7 @@ pub mod drugs;
 mod error;
 pub mod estrogen;
 pub mod fields;
+mod generator;
 pub mod mechanics;
 mod overrides;
 mod params;
@@ -29,26 +33,73 @@ pub use error::{ConfigError, Origin, Problem};
 pub use overrides::Override;
 pub use types::*;
 
-/// Reads and validates the config file at `path` with command-line overrides.
+/// Reads the config file at `path` with command-line overrides and checks it
+/// fully ([`parse_checked`]): the schema, and the rules of the synthetic generator.
+/// This is the check `trabecula check`, `run`, `lattice` and `sweep run` apply
+/// (through it) and `sweep plan` applies to every task.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let (text, base) = read(path)?;
+    parse_checked(&text, &path.display().to_string(), base, overrides)
+}
+
+fn read(path: &Path) -> Result<(String, &Path), ConfigError> {
+    let text = read_text(path)?;
     let base = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    parse(&text, &path.display().to_string(), base, overrides)
+    Ok((text, base))
 }
 
-/// Validates TOML `text` (named `origin` in messages); relative paths resolve
-/// against `base_dir`.
+/// The text of the TOML file at `path`; a directory is named as such.
+pub(crate) fn read_text(path: &Path) -> Result<String, ConfigError> {
+    let io = |error| ConfigError::Io {
+        path: path.display().to_string(),
+        error,
+    };
+    if path.is_dir() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "it is a directory; expected a TOML file",
+        )));
+    }
+    std::fs::read_to_string(path).map_err(io)
+}
+
+/// Validates TOML `text` (named `origin` in messages) against the schema: keys,
+/// types, ranges and cross-key rules; relative paths resolve against `base_dir`.
+/// The generator's rules are not applied (see [`parse_checked`]): for callers that
+/// build the lattice from the config at once, or never do.
 pub fn parse(
     text: &str,
     origin: &str,
     base_dir: &Path,
     overrides: &[Override],
+) -> Result<Config, ConfigError> {
+    parse_with(text, origin, base_dir, overrides, false)
+}
+
+/// As [`parse`], plus the rules of the synthetic generator, which depend on values
+/// a preset supplies (a domain at least one node spacing wide along every axis,
+/// trabeculae at least two voxels thick). Cheap: nothing is generated or
+/// imported. Each problem names the key the user wrote (`lattice.side_mm` or
+/// `lattice.shape_voxels`, not the generator's `dims.nz`), its line and the
+/// smallest (or largest) valid value.
+pub fn parse_checked(
+    text: &str,
+    origin: &str,
+    base_dir: &Path,
+    overrides: &[Override],
+) -> Result<Config, ConfigError> {
+    parse_with(text, origin, base_dir, overrides, true)
+}
+
+fn parse_with(
+    text: &str,
+    origin: &str,
+    base_dir: &Path,
+    overrides: &[Override],
+    generator_rules: bool,
 ) -> Result<Config, ConfigError> {
     let mut doc: toml::Table = text
         .parse()
@@ -56,9 +107,21 @@ pub fn parse(
             origin: origin.to_string(),
             message: e.to_string(),
         })?;
-    let overridden = overrides::apply(&mut doc, overrides)?;
+    let overridden = overrides::apply(&mut doc, overrides).map_err(|e| match e {
+        ConfigError::Invalid { problems, .. } => ConfigError::Invalid {
+            origin: origin.to_string(),
+            problems,
+        },
+        other => other,
+    })?;
     let reader = reader::Reader::new(text, overridden);
     let config = schema::validate(&reader, &doc, base_dir);
+    if let Some(c) = config.as_ref().filter(|_| generator_rules) {
+        // Only on an otherwise valid config: the rules combine several keys.
+        if !reader.has_problems() {
+            generator::check(&reader, &doc, c);
+        }
+    }
     let problems = reader.finish(&doc);
     match config {
         Some(c) if problems.is_empty() => Ok(c),

@@ -69,6 +69,14 @@ pub fn apply(doc: &mut Table, overrides: &[Override]) -> Result<BTreeSet<String>
     let mut problems = Vec::new();
     let mut set = BTreeSet::new();
     for o in overrides {
+        if let Value::Table(t) = &o.value {
+            problems.push(Problem {
+                key: o.path.clone(),
+                message: whole_table_message(&o.path, t),
+                origin: Origin::CommandLine,
+            });
+            continue;
+        }
         let parts: Vec<&str> = o.path.split('.').map(str::trim).collect();
         let (leaf, parents) = parts.split_last().expect("path has at least one part");
         match descend(doc, parents) {
@@ -90,6 +98,38 @@ pub fn apply(doc: &mut Table, overrides: &[Override]) -> Result<BTreeSet<String>
             origin: "command line".into(),
             problems,
         })
+    }
+}
+
+/// Why `--set KEY={...}` is refused: it would replace the whole table `KEY`, dropping
+/// every key of it the file sets and the override does not; names the dotted
+/// overrides that set the same values one by one.
+fn whole_table_message(path: &str, table: &Table) -> String {
+    let mut dotted = Vec::new();
+    flatten(path, table, &mut dotted);
+    let instead = if dotted.is_empty() {
+        format!("--set {path}.KEY=VALUE")
+    } else {
+        dotted
+            .iter()
+            .map(|d| format!("--set {d}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "a table value would replace all of [{path}], dropping the keys the file sets \
+         there; set keys one by one instead: {instead}"
+    )
+}
+
+/// `prefix.key=value` for every value of `table`, descending into sub-tables.
+fn flatten(prefix: &str, table: &Table, out: &mut Vec<String>) {
+    for (k, v) in table {
+        let path = format!("{prefix}.{k}");
+        match v {
+            Value::Table(t) => flatten(&path, t, out),
+            v => out.push(format!("{path}={v}")),
+        }
     }
 }
 
@@ -128,5 +168,21 @@ mod tests {
         assert_eq!(doc["lattice"]["synthetic"]["bv_tv"].as_float(), Some(0.2));
         let err = apply(&mut doc, &["run.seed.x=1".parse().unwrap()]).unwrap_err();
         assert_eq!(err.problems()[0].origin, Origin::CommandLine);
+    }
+
+    #[test]
+    fn refuses_a_table_value_and_names_the_dotted_keys() {
+        let mut doc: Table = "[run]\nseed = 1\ndays = 10\n".parse().unwrap();
+        let o: Override = "run={days=3, x = {y = true}}".parse().unwrap();
+        let err = apply(&mut doc, &[o]).unwrap_err();
+        let p = &err.problems()[0];
+        assert_eq!(p.key, "run");
+        assert!(
+            p.message.contains("--set run.days=3 --set run.x.y=true"),
+            "{}",
+            p.message
+        );
+        // The document is untouched: the file's run.seed is still there.
+        assert_eq!(doc["run"]["seed"].as_integer(), Some(1));
     }
 }

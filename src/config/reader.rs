@@ -72,15 +72,49 @@ impl Range {
 }
 
 impl fmt::Display for Range {
+    /// Interval notation; an end at the largest finite float (a range open on that
+    /// side) prints as an open `-inf` / `inf`, never as a 309-digit number.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unbounded = |x: f64| x.is_infinite() || x.abs() == f64::MAX;
+        let (lo_open, lo) = if unbounded(self.min) {
+            (true, "-inf".to_string())
+        } else {
+            (self.min_open, number(self.min))
+        };
+        let (hi_open, hi) = if unbounded(self.max) {
+            (true, "inf".to_string())
+        } else {
+            (self.max_open, number(self.max))
+        };
         write!(
             f,
-            "{}{}, {}{}",
-            if self.min_open { '(' } else { '[' },
-            self.min,
-            self.max,
-            if self.max_open { ')' } else { ']' }
+            "{}{lo}, {hi}{}",
+            if lo_open { '(' } else { '[' },
+            if hi_open { ')' } else { ']' }
         )
+    }
+}
+
+/// A number for a message: plain notation for ordinary magnitudes, scientific
+/// (`1e300`) for very large or very small ones, `nan` / `inf` / `-inf` for the rest.
+pub fn number(x: f64) -> String {
+    if x.is_nan() {
+        "nan".to_string()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else if x != 0.0 && !(1e-6..1e9).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Why a number is outside `range`, for a message: `nan` is not a number at all.
+fn out_of_range(x: f64, range: &Range) -> String {
+    if x.is_nan() {
+        format!("nan is not a number; valid range is {range}")
+    } else {
+        format!("{} is out of range; valid range is {range}", number(x))
     }
 }
 
@@ -128,6 +162,11 @@ impl<'s> Reader<'s> {
             message: message.into(),
             origin,
         });
+    }
+
+    /// Whether any problem has been recorded so far.
+    pub fn has_problems(&self) -> bool {
+        !self.problems.borrow().is_empty()
     }
 
     /// Reports every key of `root` nobody asked for, and returns all problems found,
@@ -223,7 +262,9 @@ pub struct Section<'a, 's> {
 impl<'a> Section<'a, '_> {
     /// Dotted path of `key` in this section.
     pub fn path_of(&self, key: &str) -> String {
-        if self.path.is_empty() {
+        if key.is_empty() {
+            self.path.clone()
+        } else if self.path.is_empty() {
             key.to_string()
         } else {
             format!("{}.{key}", self.path)
@@ -317,7 +358,7 @@ impl<'a> Section<'a, '_> {
                 if range.contains(x) {
                     Some(x)
                 } else {
-                    self.problem(key, format!("{x} is out of range; valid range is {range}"));
+                    self.problem(key, out_of_range(x, &range));
                     None
                 }
             }
@@ -436,10 +477,7 @@ impl<'a> Section<'a, '_> {
                 }
             };
             if !range.contains(x) {
-                self.problem(
-                    key,
-                    format!("element {i}: {x} is out of range; valid range is {range}"),
-                );
+                self.problem(key, format!("element {i}: {}", out_of_range(x, &range)));
                 return None;
             }
             out[i] = x;
@@ -504,4 +542,25 @@ fn quoted(choices: &[&str]) -> String {
         .map(|c| format!("\"{c}\""))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_numbers_print_short() {
+        let any = Range::closed(f64::MIN, f64::MAX);
+        assert_eq!(any.to_string(), "(-inf, inf)");
+        assert_eq!(Range::open_closed(0.0, 1e4).to_string(), "(0, 10000]");
+        assert_eq!(Range::closed(0.0, f64::MAX).to_string(), "[0, inf)");
+        assert_eq!(number(1e300), "1e300");
+        assert_eq!(number(-2.5e-9), "-2.5e-9");
+        assert_eq!(number(0.125), "0.125");
+        assert_eq!(number(f64::NAN), "nan");
+        assert_eq!(number(f64::NEG_INFINITY), "-inf");
+        let nan = out_of_range(f64::NAN, &any);
+        assert_eq!(nan, "nan is not a number; valid range is (-inf, inf)");
+        assert!(out_of_range(1e300, &Range::closed(0.0, 1.0)).starts_with("1e300 is out"));
+    }
 }

@@ -257,17 +257,22 @@ fn import_section(s: &Section<'_, '_>, base_dir: &Path) -> Option<ImportConfig> 
         );
     }
     let path = path.map(|p| resolve(base_dir, &p));
-    if let Some(p) = &path {
-        if !p.is_file() {
-            s.problem("path", format!("file not found: {}", p.display()));
+    let usable = path.as_ref().is_some_and(|p| match path_problem(p) {
+        Some(why) => {
+            s.problem("path", why);
+            false
         }
-    }
-    let by_extension = path
-        .as_ref()
-        .map(|p| match p.extension().and_then(|e| e.to_str()) {
-            Some("nrrd") | Some("nhdr") => "nrrd",
-            _ => "raw",
-        });
+        None => true,
+    });
+    // The format follows the extension of a usable file only: a directory or a
+    // missing file is reported once, as such, not also as a raw volume.
+    let by_extension =
+        path.as_ref()
+            .filter(|_| usable)
+            .map(|p| match p.extension().and_then(|e| e.to_str()) {
+                Some("nrrd") | Some("nhdr") => "nrrd",
+                _ => "raw",
+            });
     let format = s.choice("format", &["nrrd", "raw"], by_extension);
     let threshold = threshold_value(s);
     let raw_table = s.table("raw");
@@ -294,6 +299,22 @@ fn import_section(s: &Section<'_, '_>, base_dir: &Path) -> Option<ImportConfig> 
         format,
         threshold: threshold?,
     })
+}
+
+/// What is wrong with `p` as the volume to import, if anything.
+fn path_problem(p: &Path) -> Option<String> {
+    if p.is_file() {
+        None
+    } else if p.is_dir() {
+        Some(format!(
+            "{} is a directory; give the volume file inside it (.nrrd, .nhdr or raw binary)",
+            p.display()
+        ))
+    } else if p.exists() {
+        Some(format!("{} is not a regular file", p.display()))
+    } else {
+        Some(format!("file not found: {}", p.display()))
+    }
 }
 
 fn threshold_value(s: &Section<'_, '_>) -> Option<ThresholdConfig> {

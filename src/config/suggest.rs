@@ -75,12 +75,16 @@ pub fn locate_line(source: &str, path: &str) -> Option<usize> {
             return Some(n + 1);
         }
     }
-    // A key inside an inline table of an array entry (`start_when = { ... }`), or one
-    // missing from an entry: the line of the inline table or of the entry's header.
-    match path.rsplit_once('.') {
-        Some((p, _)) if p.contains('[') => locate_line(source, p),
-        _ => None,
-    }
+    // A key inside an inline table (`start_when = { ... }`, `"k" = { min = 1 }`): the
+    // line of the inline table. A key missing from an array entry: the line of the
+    // entry's header.
+    let (p, _) = path.rsplit_once('.')?;
+    let line = locate_line(source, p)?;
+    let is_header = source
+        .lines()
+        .nth(line - 1)
+        .is_some_and(|l| l.trim_start().starts_with('['));
+    (!is_header || p.contains('[')).then_some(line)
 }
 
 #[cfg(test)]
@@ -127,5 +131,14 @@ mod tests {
             Some(7)
         );
         assert_eq!(locate_line(src, "drug[1]"), Some(5));
+    }
+
+    #[test]
+    fn keys_of_inline_tables_take_the_line_of_the_table() {
+        let src = "[sweep]\nbase = \"b\"\n[axes]\n\"a.b\" = { min = nan, max = 1 }\n";
+        assert_eq!(locate_line(src, "axes.a.b"), Some(4));
+        assert_eq!(locate_line(src, "axes.a.b.min"), Some(4));
+        // A key missing from a [table] has no line of its own.
+        assert_eq!(locate_line(src, "sweep.nope"), None);
     }
 }

@@ -119,8 +119,9 @@ pub fn check(config: &LatticeConfig, seed: u64) -> Result<(), BuildError> {
     Ok(())
 }
 
-/// The generator settings: the preset's, with every key the config gives on top.
-fn synthetic_spec(
+/// The generator settings of a validated synthetic `[lattice]`: the preset's, with
+/// every key the config gives on top; also the preset, when one is named.
+pub fn synthetic_spec(
     config: &LatticeConfig,
     s: &SyntheticConfig,
     seed: u64,

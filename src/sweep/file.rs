@@ -86,13 +86,10 @@ impl SweepFile {
 
 /// Reads and validates the sweep file at `path`.
 pub fn load(path: &Path) -> Result<SweepFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+    let text = crate::config::read_text(path)?;
+    let abs = std::path::absolute(path).map_err(|error| ConfigError::Io {
         path: path.display().to_string(),
-        source,
-    })?;
-    let abs = std::path::absolute(path).map_err(|source| ConfigError::Io {
-        path: path.display().to_string(),
-        source,
+        error,
     })?;
     parse(&text, &abs)
 }
@@ -156,13 +153,19 @@ fn validate(reader: &Reader<'_>, doc: &Table, text: &str, path: &Path) -> Option
     let has_range = axes
         .iter()
         .any(|a| matches!(a.kind, AxisKind::Range { .. }));
-    if has_range && lhs.is_none() && !s.has("lhs_samples") {
+    // A range axis with a bad bound is reported at the bound; it still asks for
+    // `lhs_samples`, so that is not reported as superfluous.
+    let range_written = match doc.get("axes") {
+        Some(Value::Table(t)) => t.values().any(Value::is_table),
+        _ => false,
+    };
+    if range_written && lhs.is_none() && !s.has("lhs_samples") {
         s.problem(
             "lhs_samples",
             "missing: a range axis needs the number of Latin-hypercube samples, an integer in [1, 100000]",
         );
     }
-    if !has_range && s.has("lhs_samples") {
+    if !range_written && s.has("lhs_samples") {
         s.problem(
             "lhs_samples",
             "given, but no axis is a range `{ min = .., max = .. }`; remove it or add a range axis",
@@ -349,5 +352,20 @@ mod tests {
         let e = parse_str("[sweep]\nbase = \"b\"\nlhs_samples = 3\n[axes]\n\"x.y\" = [1]\n")
             .unwrap_err();
         assert!(e.to_string().contains("no axis is a range"), "{e}");
+    }
+
+    #[test]
+    fn a_nan_bound_is_named_at_its_line_in_a_short_message() {
+        let e = parse_str(
+            "[sweep]\nbase = \"b\"\nlhs_samples = 3\n[axes]\n\"x.y\" = { min = nan, max = 1 }\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("line 5: `axes.x.y.min`: nan is not a number; valid range is (-inf, inf)"),
+            "{e}"
+        );
+        assert!(!e.contains("no axis is a range"), "{e}");
+        assert_eq!(e.lines().count(), 2, "{e}");
     }
 }

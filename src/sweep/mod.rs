@@ -36,9 +36,11 @@
 //! derived seed at every parameter point.
 //!
 //! Every task's config (base config + fixed + axis values + seed) goes through the
-//! normal config validation before anything is written; a bad axis value is
-//! reported at its key and line in the sweep file, with the config's own message
-//! (valid range, suggestion for an unknown key).
+//! checks `trabecula check` applies ([`crate::config::parse_checked`]: the schema
+//! and the synthetic generator's rules, such as a side at least one node spacing
+//! wide) before anything is written; a bad axis value is reported at its key and
+//! line in the sweep file, with the config's own message (valid range, smallest
+//! valid value, suggestion for an unknown key) and the tasks it breaks.
 //!
 //! # The plan directory
 //!

@@ -7,7 +7,6 @@
 //! `id = (g * S + s) * R + r` for grid point `g`, sample `s` of `S` (S = 1 without
 //! range axes) and replicate `r` of `R`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use toml::{Table, Value};
@@ -120,56 +119,67 @@ pub struct PlannedTask {
     pub config: Config,
 }
 
-/// Expands the sweep and validates every task's config (base config plus the
-/// task's overrides) with the normal config validation. A problem with an axis or
-/// fixed value is reported at its key and line in the sweep file, naming the first
-/// task and the value; problems of the base config itself are reported as they are.
+/// Expands the sweep and checks every task's config (base config plus the task's
+/// overrides) exactly as `trabecula check` does ([`config::parse_checked`]: the
+/// schema and the synthetic generator's rules). A problem with an axis or fixed
+/// value is reported at its key and line in the sweep file, naming the first task
+/// and the value. A problem the task's values cause at a key of the base config (a
+/// side too small for an axis' Tb.Sp, say) is reported at the axes, naming that key
+/// and its line in the base config. Problems of the base config alone are reported
+/// as they are.
 pub fn build(sweep: &SweepFile) -> Result<Vec<PlannedTask>, ConfigError> {
-    let base_text =
-        std::fs::read_to_string(&sweep.base).map_err(|source| ConfigError::Invalid {
-            origin: sweep.path.display().to_string(),
-            problems: vec![sweep_problem(
-                sweep,
-                "sweep.base",
-                format!("cannot read {}: {source}", sweep.base.display()),
-            )],
-        })?;
+    let base_text = std::fs::read_to_string(&sweep.base).map_err(|error| ConfigError::Invalid {
+        origin: sweep.path.display().to_string(),
+        problems: vec![sweep_problem(
+            sweep,
+            "sweep.base",
+            format!("cannot read {}: {error}", sweep.base.display()),
+        )],
+    })?;
     let base_dir = sweep.base.parent().unwrap_or(Path::new("/"));
     let base_origin = sweep.base.display().to_string();
     // The base config on its own first: its own problems are its own.
     config::parse(&base_text, &base_origin, base_dir, &[])?;
 
-    let reader = Reader::new(&sweep.text, Default::default());
-    let mut seen: BTreeMap<(String, String), ()> = BTreeMap::new();
+    // One problem per sweep key and config key, with the first task's message and
+    // every task that fails there (a range axis would otherwise give one line per
+    // sample).
+    let mut failures: Vec<((String, String), String, Vec<usize>)> = Vec::new();
     let mut planned = Vec::new();
     for task in expand(sweep) {
         let overrides = task.overrides(sweep);
-        match config::parse(&base_text, &base_origin, base_dir, &overrides) {
+        match config::parse_checked(&base_text, &base_origin, base_dir, &overrides) {
             Ok(config) => planned.push(PlannedTask { task, config }),
             Err(ConfigError::Invalid { problems, .. }) => {
                 for p in problems {
-                    if p.origin != Origin::CommandLine {
-                        continue;
-                    }
-                    let at = sweep_key_of(sweep, &p.key);
-                    let value = overrides
-                        .iter()
-                        .find(|o| o.path == p.key)
-                        .map(|o| format!(" (value {})", o.value))
-                        .unwrap_or_default();
-                    if seen.insert((at.clone(), p.message.clone()), ()).is_none() {
-                        reader.problem(
-                            &at,
-                            format!(
-                                "config key `{}`: {}{value}, first in task {}",
-                                p.key, p.message, task.id
-                            ),
-                        );
+                    let (at, message) = if p.origin == Origin::CommandLine {
+                        let value = overrides
+                            .iter()
+                            .find(|o| o.path == p.key)
+                            .map(|o| format!(" (value {})", o.value))
+                            .unwrap_or_default();
+                        let at = sweep_key_of(sweep, &p.key);
+                        (at, format!("config key `{}`: {}{value}", p.key, p.message))
+                    } else {
+                        base_problem(sweep, &task, &p, &base_origin)
+                    };
+                    let id = (at, p.key);
+                    match failures.iter_mut().find(|(k, _, _)| *k == id) {
+                        Some((_, _, tasks)) => {
+                            if tasks.last() != Some(&task.id) {
+                                tasks.push(task.id);
+                            }
+                        }
+                        None => failures.push((id, message, vec![task.id])),
                     }
                 }
             }
             Err(other) => return Err(other),
         }
+    }
+    let reader = Reader::new(&sweep.text, Default::default());
+    for ((at, _), message, tasks) in failures {
+        reader.problem(&at, format!("{message}; {}", which_tasks(&tasks)));
     }
     let problems = reader.finish(&Table::new());
     if problems.is_empty() {
@@ -180,6 +190,54 @@ pub fn build(sweep: &SweepFile) -> Result<Vec<PlannedTask>, ConfigError> {
             problems,
         })
     }
+}
+
+/// `in task 3` or `in 5 tasks: 3, 7, 11, 15, 19`, at most 10 ids listed.
+fn which_tasks(tasks: &[usize]) -> String {
+    const LISTED: usize = 10;
+    match tasks {
+        [one] => format!("in task {one}"),
+        _ => {
+            let mut ids: Vec<String> = tasks.iter().take(LISTED).map(usize::to_string).collect();
+            if tasks.len() > LISTED {
+                ids.push("...".into());
+            }
+            format!("in {} tasks: {}", tasks.len(), ids.join(", "))
+        }
+    }
+}
+
+/// A problem at a key of the base config that only a task's values cause: reported
+/// at the task's axis (the `[axes]` table when there are several), naming the base
+/// config's key and line, and the task's values.
+fn base_problem(
+    sweep: &SweepFile,
+    task: &Task,
+    p: &config::Problem,
+    base_origin: &str,
+) -> (String, String) {
+    let at = match sweep.axes.as_slice() {
+        [one] => format!("axes.{}", one.key),
+        _ => "axes".to_string(),
+    };
+    let line = match p.origin {
+        Origin::File(Some(l)) => format!(" (line {l})"),
+        _ => String::new(),
+    };
+    let mut values = task
+        .params
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !sweep.fixed.is_empty() {
+        values = format!("[fixed] and {values}");
+    }
+    let message = format!(
+        "with {values}, the base config {base_origin} fails at `{}`{line}: {}",
+        p.key, p.message
+    );
+    (at, message)
 }
 
 /// The sweep-file key that set config key `key` (`axes.K` or `fixed.K`); a key

@@ -20,6 +20,96 @@ pub struct Resources {
     pub cpus: u32,
 }
 
+/// SLURM's time-limit forms, for messages.
+pub const TIME_FORMS: &str =
+    "MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS (e.g. 02:00:00, 1-12), or UNLIMITED";
+
+impl Resources {
+    /// Checks every value against what `sbatch` accepts: `--time` in one of SLURM's
+    /// time forms ([`check_time`]), `--mem` a size ([`check_mem`]), `--cpus` at
+    /// least 1, `--partition` one word.
+    pub fn validate(&self) -> Result<(), InputError> {
+        if self.cpus == 0 {
+            return Err(InputError(
+                "--cpus 0: expected at least 1 CPU per task".into(),
+            ));
+        }
+        if let Some(p) = &self.partition {
+            check_word("partition", p)?;
+        }
+        if let Some(t) = &self.time {
+            check_time(t)?;
+        }
+        if let Some(m) = &self.mem {
+            check_mem(m)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a `--time` value against SLURM's forms: `MM`, `MM:SS`, `HH:MM:SS`,
+/// `D-HH`, `D-HH:MM`, `D-HH:MM:SS`, or `UNLIMITED` / `INFINITE` (any case). The
+/// leading field may be any number; the fields after it are below 60 (hours after
+/// a day: below 24).
+pub fn check_time(v: &str) -> Result<(), InputError> {
+    let bad = || {
+        InputError(format!(
+            "--time {v:?}: expected a SLURM time limit: {TIME_FORMS}"
+        ))
+    };
+    if v.eq_ignore_ascii_case("unlimited") || v.eq_ignore_ascii_case("infinite") {
+        return Ok(());
+    }
+    let field = |f: &str| -> Result<u64, InputError> {
+        if f.is_empty() || f.len() > 9 || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        f.parse().map_err(|_| bad())
+    };
+    // Fields after the first, with their upper bounds.
+    let bounded = |fields: &[&str], limits: &[u64]| -> Result<(), InputError> {
+        for (f, &limit) in fields.iter().zip(limits) {
+            if field(f)? >= limit {
+                return Err(bad());
+            }
+        }
+        Ok(())
+    };
+    match v.split_once('-') {
+        Some((days, rest)) => {
+            field(days)?;
+            let parts: Vec<&str> = rest.split(':').collect();
+            if parts.len() > 3 {
+                return Err(bad());
+            }
+            bounded(&parts, &[24, 60, 60])
+        }
+        None => {
+            let parts: Vec<&str> = v.split(':').collect();
+            if parts.len() > 3 {
+                return Err(bad());
+            }
+            field(parts[0])?;
+            bounded(&parts[1..], &[60, 60])
+        }
+    }
+}
+
+/// Checks a `--mem` value: a whole number with an optional unit K, M, G or T (any
+/// case; SLURM's default unit is megabytes), e.g. `4G`, `500M`, `4096`.
+pub fn check_mem(v: &str) -> Result<(), InputError> {
+    let digits = v
+        .strip_suffix(['K', 'M', 'G', 'T', 'k', 'm', 'g', 't'])
+        .unwrap_or(v);
+    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(InputError(format!(
+            "--mem {v:?}: expected a whole number with an optional unit K, M, G or T \
+             (megabytes without one), e.g. 4G, 500M or 4096"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks a value bound for an `#SBATCH` line: one word, no shell or line breaks.
 fn check_word(flag: &str, v: &str) -> Result<(), InputError> {
     if v.is_empty()
@@ -46,9 +136,7 @@ pub fn script(
     if tasks == 0 {
         return Err(InputError("the plan has no tasks".into()));
     }
-    if res.cpus == 0 {
-        return Err(InputError("--cpus must be at least 1".into()));
-    }
+    res.validate()?;
     let job: String = name
         .chars()
         .map(|c| {
@@ -77,7 +165,6 @@ pub fn script(
         ("mem", &res.mem),
     ] {
         if let Some(v) = value {
-            check_word(flag, v)?;
             s.push_str(&format!("#SBATCH --{flag}={v}\n"));
         }
     }
@@ -120,5 +207,64 @@ mod tests {
             ..Default::default()
         };
         assert!(script("x", Path::new("/p"), Path::new("/b"), 1, &bad).is_err());
+    }
+
+    #[test]
+    fn time_takes_every_slurm_form_and_nothing_else() {
+        for ok in [
+            "30",
+            "0",
+            "30:00",
+            "02:00:00",
+            "100:00:00",
+            "1-12",
+            "2-12:30",
+            "2-12:30:15",
+            "UNLIMITED",
+            "infinite",
+        ] {
+            assert!(check_time(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "2h",
+            "1:2:3:4",
+            "01:60",
+            "1:00:60",
+            "1-24",
+            "1-",
+            "-1",
+            "1-2-3",
+            "1.5",
+            "1-2:3:4:5",
+            " 30",
+            "1:",
+            ":30",
+        ] {
+            let e = check_time(bad).unwrap_err().0;
+            assert!(
+                e.contains("--time") && e.contains("D-HH:MM:SS"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn mem_takes_a_size_with_an_optional_unit() {
+        for ok in ["4G", "4096", "500M", "1T", "64k", "0"] {
+            assert!(check_mem(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "4GB", "G", "4.5G", "-4G", "4 G", "four"] {
+            let e = check_mem(bad).unwrap_err().0;
+            assert!(
+                e.contains("--mem") && e.contains("K, M, G or T"),
+                "{bad}: {e}"
+            );
+        }
+        let zero = Resources {
+            cpus: 0,
+            ..Default::default()
+        };
+        assert!(zero.validate().unwrap_err().0.contains("--cpus 0"));
     }
 }

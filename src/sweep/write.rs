@@ -22,6 +22,29 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
+/// Checks that `dir` can take a plan: not a file, and not holding a plan already
+/// unless `force`. Run before the (possibly long) validation of every task.
+pub fn check_target(dir: &Path, force: bool) -> Result<(), InputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(InputError(format!(
+            "-o {}: exists and is not a directory; -o names the directory to write the plan to",
+            dir.display()
+        )));
+    }
+    if dir.join(MANIFEST).exists() && !force {
+        return Err(InputError(format!(
+            "{} already holds a plan ({MANIFEST}); choose another directory or pass --force to replace it",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// `op` on `path`, its error naming the path.
+fn at<T>(path: &Path, what: &str, op: std::io::Result<T>) -> anyhow::Result<T> {
+    op.map_err(|e| anyhow::anyhow!("{}: cannot {what}: {e}", path.display()))
+}
+
 /// Writes the plan of `sweep` into `dir` (created if needed). `binary` is the
 /// trabecula binary the rerun commands name. Returns the manifest and, when an
 /// earlier plan's `runs/` folder was set aside, where it went.
@@ -32,15 +55,9 @@ pub fn write_plan(
     force: bool,
     binary: &Path,
 ) -> anyhow::Result<(Manifest, Option<PathBuf>)> {
-    if dir.join(MANIFEST).exists() && !force {
-        return Err(InputError(format!(
-            "{} already holds a plan ({MANIFEST}); choose another directory or pass --force to replace it",
-            dir.display()
-        ))
-        .into());
-    }
-    std::fs::create_dir_all(dir)?;
-    let dir = std::path::absolute(dir)?;
+    check_target(dir, force)?;
+    at(dir, "create the directory", std::fs::create_dir_all(dir))?;
+    let dir = at(dir, "resolve the path", std::path::absolute(dir))?;
     let mut moved = None;
     if force {
         // The old array script covers the old tasks: `sweep slurm` writes a new one.
@@ -56,12 +73,14 @@ pub fn write_plan(
                 }
                 k += 1;
             };
-            std::fs::rename(&runs, &target)?;
+            at(&runs, "rename it", std::fs::rename(&runs, &target))?;
             moved = Some(target);
         }
     }
-    std::fs::create_dir_all(dir.join("configs"))?;
-    std::fs::create_dir_all(dir.join("runs"))?;
+    for sub in ["configs", "runs"] {
+        let sub = dir.join(sub);
+        at(&sub, "create the directory", std::fs::create_dir_all(&sub))?;
+    }
     let bin = shell_quote(&binary.display().to_string());
     let mut tasks = Vec::with_capacity(planned.len());
     for p in planned {
@@ -74,7 +93,12 @@ pub fn write_plan(
             p.task.seed,
             sweep.path.display()
         );
-        std::fs::write(dir.join(&config), header + &p.config.to_toml())?;
+        let path = dir.join(&config);
+        at(
+            &path,
+            "write",
+            std::fs::write(&path, header + &p.config.to_toml()),
+        )?;
         let command = format!(
             "{bin} run {} -o {}",
             shell_quote(&dir.join(&config).display().to_string()),
@@ -104,7 +128,8 @@ pub fn write_plan(
         },
         tasks,
     };
-    std::fs::write(dir.join("sweep.toml"), &sweep.text)?;
+    let copy = dir.join("sweep.toml");
+    at(&copy, "write", std::fs::write(&copy, &sweep.text))?;
     manifest.write(&dir)?;
     Ok((manifest, moved))
 }

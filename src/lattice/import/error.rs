@@ -11,13 +11,21 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum ImportError {
     /// The operating system refused to open or read a file.
-    #[error("{path}: cannot read: {source}")]
+    // The message includes the OS error, so it is not also the `source`: printing
+    // the chain (`{:#}`) would repeat it.
+    #[error("{path}: cannot read: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+
+    /// The path names a directory where a volume file is expected.
+    #[error("{path} is a directory; expected a volume file (.nrrd, .nhdr or raw binary)")]
+    IsDirectory {
+        /// The directory.
+        path: PathBuf,
     },
 
     /// The file does not start with a supported NRRD magic line.

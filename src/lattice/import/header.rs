@@ -59,9 +59,9 @@ struct Field {
 pub(crate) fn read_header<R: BufRead>(r: &mut R, path: &Path) -> Result<NrrdHeader, ImportError> {
     let mut limited = r.by_ref().take(super::MAX_HEADER_BYTES as u64);
     let mut buf = Vec::new();
-    let io = |e| ImportError::Io {
+    let io = |error| ImportError::Io {
         path: path.to_owned(),
-        source: e,
+        error,
     };
 
     limited.read_until(b'\n', &mut buf).map_err(io)?;

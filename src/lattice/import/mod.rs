@@ -202,6 +202,11 @@ pub fn read_volume(
     raw: Option<&RawSpec>,
 ) -> Result<GreyVolume, ImportError> {
     let path = path.as_ref();
+    if path.is_dir() {
+        return Err(ImportError::IsDirectory {
+            path: path.to_owned(),
+        });
+    }
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -214,6 +219,20 @@ pub fn read_volume(
             extension: ext,
         }),
     }
+}
+
+/// Opens a volume file for reading; a directory is [`ImportError::IsDirectory`]
+/// rather than an OS error at the first read.
+pub(crate) fn open(path: &Path) -> Result<std::fs::File, ImportError> {
+    if path.is_dir() {
+        return Err(ImportError::IsDirectory {
+            path: path.to_owned(),
+        });
+    }
+    std::fs::File::open(path).map_err(|error| ImportError::Io {
+        path: path.to_owned(),
+        error,
+    })
 }
 
 /// Checks a shape against [`MAX_VOXELS`] and returns it with its byte count for
@@ -267,7 +286,7 @@ pub(crate) fn try_alloc(path: &Path, len: usize) -> Result<Vec<u8>, ImportError>
     let mut v = Vec::new();
     v.try_reserve_exact(len).map_err(|e| ImportError::Io {
         path: path.to_owned(),
-        source: std::io::Error::new(std::io::ErrorKind::OutOfMemory, e),
+        error: std::io::Error::new(std::io::ErrorKind::OutOfMemory, e),
     })?;
     Ok(v)
 }

@@ -8,7 +8,6 @@
 //! silently misread volume. For gzip, `line skip` applies to the file and `byte skip`
 //! to the decompressed stream, as in the NRRD specification.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -26,14 +25,14 @@ pub const MAX_HEADER_BYTES: usize = 1 << 20;
 /// resolved relative to the header's directory).
 pub fn read_nrrd(path: impl AsRef<Path>) -> Result<GreyVolume, ImportError> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|e| io_err(path, e))?;
+    let file = super::open(path)?;
     let mut reader = BufReader::new(file);
     let header = read_header(&mut reader, path)?;
     match &header.data_file {
         None => volume(reader, header, path),
         Some(name) => {
             let data_path = resolve(path, name);
-            let file = File::open(&data_path).map_err(|e| io_err(&data_path, e))?;
+            let file = super::open(&data_path)?;
             volume(BufReader::new(file), header, &data_path)
         }
     }
@@ -64,10 +63,10 @@ fn resolve(header_path: &Path, name: &str) -> PathBuf {
     }
 }
 
-fn io_err(path: &Path, source: std::io::Error) -> ImportError {
+fn io_err(path: &Path, error: std::io::Error) -> ImportError {
     ImportError::Io {
         path: path.to_owned(),
-        source,
+        error,
     }
 }
 

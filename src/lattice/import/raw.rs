@@ -1,7 +1,6 @@
 //! Headerless binary volumes: the caller states shape, sample type, byte order, voxel
 //! spacing and the length of any header to skip.
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -32,11 +31,11 @@ pub fn read_raw(path: impl AsRef<Path>, spec: &RawSpec) -> Result<GreyVolume, Im
     let sizes = spec.shape.map(|n| n as u64);
     let (dims, data_bytes) = checked_shape(path, sizes, spec.dtype.size_bytes())?;
     let spacing_um = checked_spacing(path, spec.spacing_um)?;
-    let io = |e| ImportError::Io {
+    let io = |error| ImportError::Io {
         path: path.to_owned(),
-        source: e,
+        error,
     };
-    let mut file = File::open(path).map_err(io)?;
+    let mut file = super::open(path)?;
     let actual = file.metadata().map_err(io)?.len();
     let expected = spec.header_bytes.checked_add(data_bytes).ok_or_else(|| {
         ImportError::invalid(
