@@ -15,15 +15,17 @@
 //! Column names may hold dots (`estrogen.level_pg_ml`); they are single HDF5 link
 //! names. In h5py: `{c: f["runs"][c][:] for c in f["runs"].attrs["columns"]}` is
 //! the table as a dict of arrays (strings come back as `bytes`; `.asstr()[:]`
-//! gives `str`). The file is written to `<path>.tmp` and renamed into place, so a
-//! file at `path` is always whole.
+//! gives `str`). The file is written to a temporary file beside it
+//! ([`crate::files::TempFile`]) and renamed into place, so a file at `path` is
+//! always whole and no file of the user's is touched on the way.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hdf5_pure::{AttrValue, FileBuilder};
 
 use super::error::OutputError;
 use super::schema as s;
+use crate::files::TempFile;
 
 /// The values of one column.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,17 +133,12 @@ pub fn write_collection(
         }
         b.add_group(g.finish());
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let written = b
-        .write(&tmp)
-        .map_err(|e| OutputError::hdf5(&tmp, "/", e))
-        .and_then(|()| {
-            std::fs::rename(&tmp, path).map_err(|e| OutputError::io(path, "rename into place", e))
-        });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    let mut tmp =
+        TempFile::beside(path).map_err(|e| OutputError::io(path, "create a temporary file", e))?;
+    let tmp_path = tmp.path().to_path_buf();
+    b.finish_to(tmp.file())
+        .map_err(|e| OutputError::hdf5(&tmp_path, "/", e))?;
+    tmp.persist(true)
+        .map_err(|e| OutputError::io(path, "move the new file into place", e))?;
+    Ok(())
 }

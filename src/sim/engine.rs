@@ -42,10 +42,10 @@ use super::world::{Totals, World};
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     /// The fields could not be built or solved.
-    #[error("fields: {0}")]
+    #[error(transparent)]
     Field(#[from] FieldError),
-    /// Recording failed.
-    #[error("output: {0}")]
+    /// Recording failed (the error names the file and the object).
+    #[error(transparent)]
     Output(#[from] OutputError),
 }
 

@@ -33,7 +33,7 @@ pub fn decide(output: &Path) -> TaskAction {
         Ok(r) => r,
         Err(e) => {
             return TaskAction::Restart {
-                reason: format!("unreadable: {e}"),
+                reason: unreadable(output, &e),
             }
         }
     };
@@ -44,9 +44,19 @@ pub fn decide(output: &Path) -> TaskAction {
             reason: "incomplete (the run did not finish)".into(),
         },
         (Err(e), _) => TaskAction::Restart {
-            reason: format!("unreadable: {e}"),
+            reason: unreadable(output, &e),
         },
     }
+}
+
+/// Why the output cannot be read, without repeating its path (the caller names it).
+fn unreadable(output: &Path, e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    let prefix = format!("{}: ", output.display());
+    format!(
+        "unreadable ({})",
+        text.strip_prefix(&prefix).unwrap_or(&text)
+    )
 }
 
 /// Moves an output that is being replaced out of the way, to

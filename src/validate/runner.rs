@@ -107,7 +107,7 @@ pub fn config_text(arm: &Arm, scale: &Scale, seed: u64) -> String {
 pub fn run_arm(arm: &Arm, scale: &Scale, seed: u64) -> anyhow::Result<Vec<Measurement>> {
     let text = config_text(arm, scale, seed);
     let origin = format!("validation arm {}", arm.name);
-    let config = config::parse(&text, &origin, Path::new("."), &scale.overrides)
+    let config = config::parse_checked(&text, &origin, Path::new("."), &scale.overrides)
         .with_context(|| format!("{origin}: the config with the --set overrides is invalid"))?;
     let built = source::build(&config.lattice, config.run.seed)
         .with_context(|| format!("{origin}: building the lattice"))?;
@@ -127,7 +127,7 @@ pub fn check_overrides(scale: &Scale) -> Result<(), config::ConfigError> {
     }
     for arm in ARMS {
         let text = config_text(arm, scale, VALIDATION_SEED);
-        config::parse(&text, "validate --set", Path::new("."), &scale.overrides)?;
+        config::parse_checked(&text, "validate --set", Path::new("."), &scale.overrides)?;
     }
     Ok(())
 }
