@@ -292,7 +292,7 @@ fn info_refuses_foreign_and_corrupt_files_with_code_2() {
         (&text, "not an HDF5 file"),
         (&truncated, "truncated.h5"),
         (&foreign, "not a trabecula output file"),
-        (&missing, "No such file"),
+        (&missing, "no such file"),
     ] {
         let out = trabecula(&["info", path.to_str().unwrap(), "--json"]);
         let e = stderr(&out);
