@@ -498,7 +498,7 @@ fn corrupt_and_foreign_files_are_errors() {
 
     assert!(matches!(
         OutputReader::open(dir.path().join("absent.h5")),
-        Err(OutputError::Io { .. })
+        Err(OutputError::NoFile { .. })
     ));
 
     // Truncated anywhere: always an error, never a panic.
