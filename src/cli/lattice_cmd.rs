@@ -7,6 +7,7 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{report, threads, ConfigArgs, InputError, Progress};
+use crate::footprint::Workload;
 use crate::lattice::source;
 use crate::morphometry;
 use crate::output::{FileMeta, OutputFile};
@@ -26,11 +27,23 @@ pub struct LatticeArgs {
     /// Worker threads (default: SLURM_CPUS_PER_TASK, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Go ahead even when the estimated peak memory exceeds the memory available
+    /// (MemAvailable, or the cgroup/SLURM limit); without it such a command stops
+    /// before allocating, with exit status 2. `trabecula check` prints the same
+    /// estimate and exits 0 either way.
+    #[arg(long)]
+    pub skip_memory_check: bool,
 }
 
 /// Runs the command.
 pub fn run(args: &LatticeArgs, progress: Progress, quiet: bool) -> anyhow::Result<()> {
     let config = args.config.load()?;
+    super::check::guard_config(
+        &args.config,
+        &config,
+        Workload::Lattice,
+        args.skip_memory_check,
+    )?;
     if args.output.exists() && !args.force {
         return Err(InputError(format!(
             "{} exists; choose another -o or pass --force to replace it",
