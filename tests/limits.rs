@@ -308,15 +308,26 @@ fn the_estimate_bounds_the_measured_peak_of_a_run_within_a_factor_of_two() {
     );
 }
 
-/// A cgroup of its own with a memory limit, below the test's own (removed on drop).
+/// A cgroup of its own below the test's, with one limit set (removed on drop).
 struct LimitedCgroup {
     dir: PathBuf,
 }
 
 impl LimitedCgroup {
-    /// A new group limited to `limit_bytes`; the reason when the platform does not
-    /// allow it (not Linux, not root, no writable memory controller).
-    fn new(limit_bytes: u64) -> Result<Self, String> {
+    /// A memory-limited group.
+    fn memory(limit_bytes: u64) -> Result<Self, String> {
+        Self::new("memory", "memory.limit_in_bytes", "memory.max", limit_bytes)
+    }
+
+    /// A group limited to `tasks` processes and threads.
+    fn pids(tasks: u64) -> Result<Self, String> {
+        Self::new("pids", "pids.max", "pids.max", tasks)
+    }
+
+    /// A new group of `controller` with `value` written to its limit file (`v1` or
+    /// `v2` name); the reason when the platform does not allow it (not Linux, not
+    /// root, no writable controller).
+    fn new(controller: &str, v1: &str, v2: &str, value: u64) -> Result<Self, String> {
         let text = std::fs::read_to_string("/proc/self/cgroup")
             .map_err(|e| format!("no /proc/self/cgroup ({e})"))?;
         let mut found = None;
@@ -326,25 +337,25 @@ impl LimitedCgroup {
             else {
                 continue;
             };
-            if ctl.split(',').any(|c| c == "memory") {
-                found = Some(("/sys/fs/cgroup/memory", path, "memory.limit_in_bytes"));
+            if ctl.split(',').any(|c| c == controller) {
+                found = Some((format!("/sys/fs/cgroup/{controller}"), path, v1));
                 break;
             }
             if id == "0" && ctl.is_empty() {
-                found = Some(("/sys/fs/cgroup", path, "memory.max"));
+                found = Some(("/sys/fs/cgroup".to_string(), path, v2));
             }
         }
-        let (mount, path, limit_file) = found.ok_or("no memory cgroup")?;
-        let mut parent = Path::new(mount).join(path.trim_start_matches('/'));
+        let (mount, path, limit_file) = found.ok_or(format!("no {controller} cgroup"))?;
+        let mut parent = Path::new(&mount).join(path.trim_start_matches('/'));
         if !parent.is_dir() {
-            parent = PathBuf::from(mount);
+            parent = PathBuf::from(&mount);
         }
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = parent.join(format!("trabecula-test-{}-{k}", std::process::id()));
         std::fs::create_dir(&dir).map_err(|e| format!("cannot create {} ({e})", dir.display()))?;
         let group = Self { dir };
-        std::fs::write(group.dir.join(limit_file), limit_bytes.to_string())
+        std::fs::write(group.dir.join(limit_file), value.to_string())
             .map_err(|e| format!("cannot set {limit_file} ({e})"))?;
         Ok(group)
     }
@@ -378,7 +389,7 @@ impl Drop for LimitedCgroup {
 fn under_a_real_cgroup_limit_a_run_too_large_is_refused_and_a_small_one_runs() {
     const MIB: u64 = 1 << 20;
     let limit = 96 * MIB;
-    let group = match LimitedCgroup::new(limit) {
+    let group = match LimitedCgroup::memory(limit) {
         Ok(g) => g,
         Err(why) => {
             eprintln!("skipping the cgroup limit test: {why}");
@@ -422,6 +433,37 @@ fn under_a_real_cgroup_limit_a_run_too_large_is_refused_and_a_small_one_runs() {
     // The small run fits and finishes under the same limit.
     let o = group
         .command(&["-q", "run", s(&small), "-o", s(&out), "--threads", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{:?} {}", o.status, stderr(&o));
+}
+
+#[test]
+fn a_failure_to_start_the_worker_threads_is_an_error_not_a_panic() {
+    // One task allowed: the main thread; every worker thread fails to start.
+    let group = match LimitedCgroup::pids(1) {
+        Ok(g) => g,
+        Err(why) => {
+            eprintln!("skipping the thread-limit test: {why}");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("out.h5");
+    let o = group
+        .command(&["-q", "lattice", s(&cfg), "-o", s(&out), "--threads", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{:?} {}", o.status, stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("could not start 1 worker threads"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // Two tasks: the main thread and one worker, and no other thread is needed (a
+    // hidden progress spinner does not start its ticking thread).
+    let group = LimitedCgroup::pids(2).unwrap();
+    let o = group
+        .command(&["-q", "lattice", s(&cfg), "-o", s(&out), "--threads", "1"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{:?} {}", o.status, stderr(&o));
