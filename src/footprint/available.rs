@@ -135,7 +135,7 @@ pub fn cgroup_room(cgroup: &Cgroup, mount: &Path) -> Option<(u64, String)> {
                 .unwrap_or(0);
             let cache = read(dir, "memory.stat").map_or(0, |t| parse_stat_cache(&t, v1));
             let room = limit.saturating_sub(usage.saturating_sub(cache));
-            Some((room, format!("{} {name}", super::human_bytes(limit))))
+            Some((room, format!("{} at {name}", super::human_bytes(limit))))
         })
         .min_by_key(|(room, _)| *room)
 }
