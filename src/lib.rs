@@ -23,6 +23,8 @@
 //! - [`sweep`]: parameter sweeps: sweep files, plans, tasks, SLURM array scripts,
 //!   collected results.
 //! - [`validate`]: the calibration targets of the science reference, run and compared.
+//! - [`footprint`]: the peak memory a command will need, against the memory available,
+//!   checked before the work starts.
 //! - [`cli`]: the commands behind the binary.
 
 pub mod cells;
@@ -30,6 +32,7 @@ pub mod cli;
 pub mod config;
 pub mod fields;
 pub mod files;
+pub mod footprint;
 pub mod grid;
 pub mod lattice;
 pub mod morphometry;

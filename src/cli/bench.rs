@@ -3,6 +3,7 @@
 
 use clap::{Args, Subcommand};
 
+use super::{threads, InputError};
 use crate::fields::bench::{self, BenchOptions};
 
 /// Arguments of `trabecula bench`.
@@ -35,9 +36,9 @@ pub struct FieldsBench {
     /// Skip the quasi-steady solves.
     #[arg(long)]
     pub no_steady: bool,
-    /// Thread counts to time, each on its own pool.
-    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 2],
-          value_parser = clap::value_parser!(usize))]
+    /// Thread counts to time, each on its own pool; each in [1, the CPUs this process
+    /// may use] (default: 1 and 2, or 1 alone where only one CPU is available).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(usize))]
     pub threads: Vec<usize>,
 }
 
@@ -45,11 +46,20 @@ pub struct FieldsBench {
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     match &args.what {
         BenchWhat::Fields(a) => {
+            // Each count gets its own pool: a count above the cap would oversubscribe
+            // the timings (and a huge one spend minutes starting threads).
+            let cap = threads::cap();
+            let counts = if a.threads.is_empty() {
+                [1, 2].into_iter().filter(|&n| n <= cap).collect()
+            } else {
+                a.threads.clone()
+            };
+            threads::check_counts(&counts, cap).map_err(InputError)?;
             let options = BenchOptions {
                 n: a.size as usize,
                 steps: a.steps as usize,
                 steady: !a.no_steady,
-                threads: a.threads.clone(),
+                threads: counts,
                 ..BenchOptions::default()
             };
             let report = bench::run(&options)?;

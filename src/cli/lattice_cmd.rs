@@ -7,6 +7,7 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{claim, report, threads, ConfigArgs, Progress};
+use crate::footprint::Workload;
 use crate::lattice::source;
 use crate::morphometry;
 use crate::output::{FileMeta, OutputFile};
@@ -28,11 +29,23 @@ pub struct LatticeArgs {
     /// Worker threads (default: SLURM_CPUS_PER_TASK, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Go ahead even when the estimated peak memory exceeds the memory available
+    /// (MemAvailable, or the cgroup/SLURM limit); without it such a command stops
+    /// before allocating, with exit status 2. `trabecula check` prints the same
+    /// estimate and exits 0 either way.
+    #[arg(long)]
+    pub skip_memory_check: bool,
 }
 
 /// Runs the command.
 pub fn run(args: &LatticeArgs, progress: Progress, quiet: bool) -> anyhow::Result<()> {
     let config = args.config.load()?;
+    super::check::guard_config(
+        &args.config,
+        &config,
+        Workload::Lattice,
+        args.skip_memory_check,
+    )?;
     let _lock = claim::claim_h5(&args.output, args.force)?;
     let (n_threads, thread_source) = threads::init(args.threads)?;
     let say = |s: String| {

@@ -43,11 +43,22 @@ pub struct MeasureArgs {
     /// Worker threads (default: SLURM_CPUS_PER_TASK, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Go ahead even when the estimated peak memory exceeds the memory available
+    /// (MemAvailable, or the cgroup/SLURM limit); without it such a command stops
+    /// before allocating, with exit status 2. `trabecula check` prints the same
+    /// estimate and exits 0 either way.
+    #[arg(long)]
+    pub skip_memory_check: bool,
 }
 
 /// Runs the command.
 pub fn run(args: &MeasureArgs, progress: Progress) -> anyhow::Result<()> {
     threads::init(args.threads)?;
+    super::check::guard_volume(
+        &args.volume,
+        raw_spec(args)?.as_ref(),
+        args.skip_memory_check,
+    )?;
     let spinner = progress.spinner(format!("reading {}", args.volume.display()));
     let mask = load_mask(args)?;
     spinner.set_message("measuring");

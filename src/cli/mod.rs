@@ -44,7 +44,7 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate a config file and report every problem in it.
+    /// Validate a config file, report every problem in it, and the peak memory run and lattice would need.
     Check(ConfigArgs),
     /// Generate or import the lattice a config describes, measure it, write it to HDF5.
     Lattice(lattice_cmd::LatticeArgs),
@@ -138,6 +138,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<crate::lattice::source::BuildError>()
             || e.is::<crate::lattice::import::ImportError>()
             || e.is::<crate::lattice::synthetic::SyntheticError>()
+            || e.is::<crate::footprint::TooLarge>()
             || e.downcast_ref::<crate::output::OutputError>()
                 .is_some_and(crate::output::OutputError::is_bad_input)
             || e.downcast_ref::<crate::files::LockError>()

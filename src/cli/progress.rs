@@ -32,7 +32,11 @@ impl Progress {
             ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"),
         );
         bar.set_message(message.into());
-        bar.enable_steady_tick(Duration::from_millis(100));
+        // The tick is a thread (spawned by indicatif, which panics if it cannot
+        // start one): only for a spinner someone sees.
+        if self.visible {
+            bar.enable_steady_tick(Duration::from_millis(100));
+        }
         bar
     }
 

@@ -29,6 +29,12 @@ pub struct ResumeArgs {
     /// Print the time spent in each pipeline stage at the end.
     #[arg(long)]
     pub profile: bool,
+    /// Go ahead even when the estimated peak memory exceeds the memory available
+    /// (MemAvailable, or the cgroup/SLURM limit); without it such a command stops
+    /// before allocating, with exit status 2. `trabecula check` prints the same
+    /// estimate and exits 0 either way.
+    #[arg(long)]
+    pub skip_memory_check: bool,
 }
 
 /// Runs the command.
@@ -52,6 +58,7 @@ pub(super) fn resume_locked(
             eprintln!("{s}");
         }
     };
+    super::check::guard_resume(file, args.skip_memory_check)?;
     let (config, state, day) = load(file)?;
     let (n_threads, thread_source) = threads::init(args.threads)?;
     say(format!("threads: {n_threads} ({thread_source})"));

@@ -10,6 +10,7 @@ use clap::Args;
 
 use super::{claim, drive, report, threads, ConfigArgs, Progress};
 use crate::config::Config;
+use crate::footprint::Workload;
 use crate::lattice::source;
 use crate::morphometry;
 use crate::output::FileMeta;
@@ -35,11 +36,18 @@ pub struct RunArgs {
     /// Print the time spent in each pipeline stage at the end.
     #[arg(long)]
     pub profile: bool,
+    /// Go ahead even when the estimated peak memory exceeds the memory available
+    /// (MemAvailable, or the cgroup/SLURM limit); without it such a command stops
+    /// before allocating, with exit status 2. `trabecula check` prints the same
+    /// estimate and exits 0 either way.
+    #[arg(long)]
+    pub skip_memory_check: bool,
 }
 
 /// Runs the command.
 pub fn run(args: &RunArgs, progress: Progress, quiet: bool) -> anyhow::Result<()> {
     let config = args.config.load()?;
+    super::check::guard_config(&args.config, &config, Workload::Run, args.skip_memory_check)?;
     let _lock = claim::claim_h5(&args.output, args.force)?;
     let (n_threads, thread_source) = threads::init(args.threads)?;
     if !quiet {

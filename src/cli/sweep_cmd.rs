@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use super::{resume_cmd, run_cmd, threads, InputError, Progress};
 use crate::config;
 use crate::files::{LockError, WriteLock};
+use crate::footprint::Workload;
 use crate::sweep::{self, manifest::Manifest, slurm, task, TaskAction};
 
 /// Arguments of `trabecula sweep`.
@@ -53,6 +54,12 @@ pub struct TaskArgs {
     /// Worker threads (default: SLURM_CPUS_PER_TASK, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Go ahead even when the estimated peak memory exceeds the memory available
+    /// (MemAvailable, or the cgroup/SLURM limit); without it such a command stops
+    /// before allocating, with exit status 2. `trabecula check` prints the same
+    /// estimate and exits 0 either way.
+    #[arg(long)]
+    pub skip_memory_check: bool,
 }
 
 /// Arguments of `sweep slurm`.
@@ -164,6 +171,10 @@ fn run_task(args: &TaskArgs, progress: Progress, quiet: bool) -> anyhow::Result<
         e => e.into(),
     })?;
     let action = task::decide(&output);
+    if !matches!(action, TaskAction::Skip) {
+        let (path, skip) = (args.dir.join(&entry.config), args.skip_memory_check);
+        super::check::guard_config_file(&path, &[], &config, Workload::Run, skip)?;
+    }
     match &action {
         TaskAction::Skip => {
             eprintln!("task {id}: {} is complete; skipping", output.display());
@@ -180,6 +191,7 @@ fn run_task(args: &TaskArgs, progress: Progress, quiet: bool) -> anyhow::Result<
                 file: output.clone(),
                 threads: args.threads,
                 profile: false,
+                skip_memory_check: args.skip_memory_check,
             };
             return resume_cmd::resume_locked(&resume, progress, quiet);
         }

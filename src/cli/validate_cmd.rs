@@ -46,6 +46,11 @@ pub struct ValidateArgs {
     /// (repeatable; validated like a config file), to see the table under other values.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<crate::config::Override>,
+    /// Go ahead even when the estimated peak memory of the runs side by side (one per
+    /// thread) exceeds the memory available (MemAvailable, or the cgroup/SLURM limit);
+    /// without it validate stops before its first run, with exit status 2.
+    #[arg(long)]
+    pub skip_memory_check: bool,
 }
 
 /// Runs the command.
@@ -60,8 +65,10 @@ pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<()> {
         scale.replicates = r;
     }
     scale.overrides = args.set.clone();
+    // The flags are checked before the directory is created or locked: a bad one
+    // writes nothing.
     validate::runner::check_overrides(&scale)?;
-    // Checked before the directory is created or locked: a bad flag writes nothing.
+    super::check::guard_validate(&scale, n_threads, args.skip_memory_check)?;
     std::fs::create_dir_all(&args.output).map_err(|e| {
         InputError(format!(
             "-o {}: cannot create the directory: {e}",

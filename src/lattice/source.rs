@@ -109,16 +109,6 @@ pub fn build(config: &LatticeConfig, seed: u64) -> Result<Built, BuildError> {
     }
 }
 
-/// Checks what can be checked without building: for a synthetic lattice, the
-/// generator's own rules (a domain at least one node spacing wide, for example).
-pub fn check(config: &LatticeConfig, seed: u64) -> Result<(), BuildError> {
-    if let LatticeSource::Synthetic(s) = &config.source {
-        let (spec, _) = synthetic_spec(config, s, seed)?;
-        spec.validate()?;
-    }
-    Ok(())
-}
-
 /// The generator settings of a validated synthetic `[lattice]`: the preset's, with
 /// every key the config gives on top; also the preset, when one is named.
 pub fn synthetic_spec(

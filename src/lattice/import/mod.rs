@@ -192,6 +192,15 @@ pub fn import_lattice(spec: &ImportSpec) -> Result<Lattice, ImportError> {
     }
 }
 
+/// Shape, sample type and spacing of a NRRD volume from its header alone, without
+/// reading the data (to size the work before allocating it).
+pub fn read_nrrd_shape(path: impl AsRef<Path>) -> Result<(Dims, DType, [f64; 3]), ImportError> {
+    let path = path.as_ref();
+    let file = open(path)?;
+    let h = header::read_header(&mut std::io::BufReader::new(file), path)?;
+    Ok((h.dims, h.dtype, h.spacing_um))
+}
+
 /// Reads a grey-value volume, choosing the reader from the file extension.
 ///
 /// `.nrrd` and `.nhdr` (any case) are read as NRRD, and `raw` is then ignored. Any
