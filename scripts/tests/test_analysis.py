@@ -92,6 +92,10 @@ def test_snapshots_lattice_config_events(run_file):
     np.testing.assert_array_equal(ta.load_snapshot(run_file, 0), ta.load_lattice(run_file))
     mineral = ta.load_snapshot(run_file, 60, field="mineral_fraction")
     assert mineral.shape == (30, 30, 30)
+    with pytest.raises(KeyError, match=r"no snapshot 'day_00031'; snapshots: \['day_00000'"):
+        ta.load_snapshot(run_file, "day_00031")
+    with pytest.raises(KeyError, match="snapshot day_00060 has no field 'nope'; it has: .*'mineral_fraction'"):
+        ta.load_snapshot(run_file, 60, field="nope")
     assert ta.load_config(run_file)["run"]["seed"] == 3
     perf = ta.load_events(run_file, "perforations")
     assert list(perf.columns) == ["day", "x", "y", "z", "kind", "site"]

@@ -80,8 +80,13 @@ def load_snapshot(path: PathType, day: float | str, field: str = "bone_fraction"
         name = day
     else:
         name = str(snaps["name"].iloc[int((snaps["day"] - float(day)).abs().to_numpy().argmin())])
+    if name not in set(snaps["name"]):
+        raise KeyError(f"{path}: no snapshot {name!r}; snapshots: {list(snaps['name'])}")
     with h5py.File(path, "r") as f:
-        return np.asarray(f["snapshots"][name][field][:], dtype=np.float32)
+        group = f["snapshots"][name]
+        if field not in group:
+            raise KeyError(f"{path}: snapshot {name} has no field {field!r}; it has: {sorted(group.keys())}")
+        return np.asarray(group[field][:], dtype=np.float32)
 
 
 def load_lattice(path: PathType) -> Volume:

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from .io import PathType, list_snapshots, load_events, load_lattice, load_snapshot
 
-# Kinds of /events/perforations (src/sim/record.rs).
+#: Names of the kinds of ``/events/perforations`` (src/sim/record.rs), by code.
 PERFORATION_KINDS: dict[int, str] = {
     1: "perforation",
     2: "disconnection",
