@@ -1,15 +1,15 @@
-"""The analysis package (scripts/trabecula_analysis) on real output of the binary,
-and the example notebook executed headlessly.
+"""The analysis package (python/, installed into .venv) on real output of the
+binary, and the example notebook executed headlessly.
 
-A 60-day run on a 1.2 mm cube at 40 um (30^3 voxels) with snapshots every 30
-days, and a 2 x 2 sweep of 30-day runs collected with `trabecula collect`; a few
-seconds in the debug build. Plots use matplotlib's Agg backend.
+The shared 60-day run of conftest.py (`run_file`: a 1.2 mm cube at 40 um, 30^3
+voxels, snapshots every 30 days), and a 2 x 2 sweep of 30-day runs collected with
+`trabecula collect`; a few seconds in the debug build. Plots use matplotlib's Agg
+backend.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -22,31 +22,10 @@ import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+import trabecula_analysis as ta  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
-from conftest import REPO, run_trabecula  # noqa: E402
-
-sys.path.insert(0, str(REPO / "scripts"))
-import trabecula_analysis as ta  # noqa: E402
-
-CONFIG = """\
-[run]
-seed = 3
-days = 60
-spinup_days = 0
-measure_every_days = 30
-snapshot_every_days = 30
-
-[lattice]
-voxel_um = 40.0
-side_mm = 1.2
-
-[lattice.synthetic]
-preset = "iliac_crest"
-
-[estrogen]
-level_pg_ml = 5.0
-"""
+from conftest import REPO, TINY_RUN, run_trabecula  # noqa: E402
 
 SWEEP = """\
 [sweep]
@@ -63,11 +42,25 @@ replicates = 2
 """
 
 
-@pytest.fixture(scope="module")
-def run_file(trabecula_bin, tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("run")
-    (d / "tiny.toml").write_text(CONFIG)
-    return ta.run_simulation(d / "tiny.toml", d / "tiny.h5", threads=1, binary=trabecula_bin)
+def test_run_simulation_passes_overrides_and_seed(trabecula_bin, tmp_path):
+    (tmp_path / "tiny.toml").write_text(TINY_RUN)
+    out = ta.run_simulation(
+        tmp_path / "tiny.toml",
+        tmp_path / "o.h5",
+        overrides={"run.days": 30, "run.snapshot_every_days": 0, "estrogen.schedule": "constant"},
+        seed=11,
+        threads=1,
+        binary=trabecula_bin,
+    )
+    assert out == tmp_path / "o.h5"
+    config = ta.load_config(out)
+    assert config["run"]["days"] == 30 and config["run"]["seed"] == 11
+    assert config["estrogen"]["schedule"] == "constant"
+    np.testing.assert_array_equal(ta.load_timeseries(out)["day"], [0.0, 30.0])
+    with pytest.raises(RuntimeError, match="run.days"):
+        ta.run_simulation(
+            tmp_path / "tiny.toml", tmp_path / "bad.h5", overrides={"run.days": -1}, binary=trabecula_bin
+        )
 
 
 def test_timeseries_with_units(run_file):
@@ -99,6 +92,10 @@ def test_snapshots_lattice_config_events(run_file):
     np.testing.assert_array_equal(ta.load_snapshot(run_file, 0), ta.load_lattice(run_file))
     mineral = ta.load_snapshot(run_file, 60, field="mineral_fraction")
     assert mineral.shape == (30, 30, 30)
+    with pytest.raises(KeyError, match=r"no snapshot 'day_00031'; snapshots: \['day_00000'"):
+        ta.load_snapshot(run_file, "day_00031")
+    with pytest.raises(KeyError, match="snapshot day_00060 has no field 'nope'; it has: .*'mineral_fraction'"):
+        ta.load_snapshot(run_file, 60, field="nope")
     assert ta.load_config(run_file)["run"]["seed"] == 3
     perf = ta.load_events(run_file, "perforations")
     assert list(perf.columns) == ["day", "x", "y", "z", "kind", "site"]
@@ -153,7 +150,7 @@ def test_dose_response_closed_form():
 
 
 def test_collection_of_a_real_sweep(trabecula_bin, tmp_path):
-    (tmp_path / "base.toml").write_text(CONFIG)
+    (tmp_path / "base.toml").write_text(TINY_RUN)
     (tmp_path / "sweep.toml").write_text(SWEEP)
     plan = tmp_path / "plan"
     run_trabecula(trabecula_bin, "sweep", "plan", str(tmp_path / "sweep.toml"), "-o", str(plan))

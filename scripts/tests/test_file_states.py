@@ -194,13 +194,20 @@ def read_in_full_unlocked(path: Path) -> dict[str, tuple[int, ...]]:
     """`read_in_full` in a new Python with HDF5_USE_FILE_LOCKING=FALSE, as a user
     peeks at a live file (libhdf5 reads the variable once, when it starts)."""
     script = (
-        "import json, sys\n"
-        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "import json\n"
         "from test_file_states import read_in_full\n"
         f"print(json.dumps(read_in_full({str(path)!r})))\n"
     )
     env = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    # `python -c` imports from its working directory: this module's.
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=Path(__file__).parent,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return {name: tuple(shape) for name, shape in json.loads(proc.stdout).items()}
 

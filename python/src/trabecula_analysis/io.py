@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import tomllib
 from os import PathLike
-from pathlib import Path
+from typing import Any, TypeAlias
 
 import h5py
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-PathType = str | PathLike[str]
+#: A file path: ``str`` or any ``os.PathLike`` (``pathlib.Path``).
+PathType: TypeAlias = str | PathLike[str]
+
+#: A volume read from a file, C order ``[nz, ny, nx]``.
+Volume: TypeAlias = npt.NDArray[np.float32]
 
 
-def _table(group: h5py.Group) -> pd.DataFrame:
+def _table(group: Any) -> pd.DataFrame:
     """A table group (one 1-D dataset per column) as a DataFrame with units."""
     names = [str(c) for c in group.attrs.get("columns", list(group.keys()))]
-    data = {}
-    units = {}
+    data: dict[str, Any] = {}
+    units: dict[str, str] = {}
     for name in names:
         ds = group[name]
         if h5py.check_string_dtype(ds.dtype) is not None:
@@ -56,7 +61,7 @@ def load_events(path: PathType, table: str) -> pd.DataFrame:
 def list_snapshots(path: PathType) -> pd.DataFrame:
     """The snapshots of a run, sorted by day: columns ``name``, ``day`` and
     ``fields`` (the extra fields besides ``bone_fraction``)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     with h5py.File(path, "r") as f:
         for name, g in f["snapshots"].items():
             fields = [str(x) for x in g.attrs.get("fields", [])]
@@ -65,7 +70,7 @@ def list_snapshots(path: PathType) -> pd.DataFrame:
     return df.sort_values("day", ignore_index=True)
 
 
-def load_snapshot(path: PathType, day: float | str, field: str = "bone_fraction") -> np.ndarray:
+def load_snapshot(path: PathType, day: float | str, field: str = "bone_fraction") -> Volume:
     """A field of a snapshot as ``[nz, ny, nx]``; ``day`` is the simulated day
     (the nearest snapshot is taken) or a snapshot name such as ``day_00030``."""
     snaps = list_snapshots(path)
@@ -74,21 +79,26 @@ def load_snapshot(path: PathType, day: float | str, field: str = "bone_fraction"
     if isinstance(day, str):
         name = day
     else:
-        name = snaps.loc[(snaps["day"] - float(day)).abs().idxmin(), "name"]
+        name = str(snaps["name"].iloc[int((snaps["day"] - float(day)).abs().to_numpy().argmin())])
+    if name not in set(snaps["name"]):
+        raise KeyError(f"{path}: no snapshot {name!r}; snapshots: {list(snaps['name'])}")
     with h5py.File(path, "r") as f:
-        return f["snapshots"][name][field][:]
+        group = f["snapshots"][name]
+        if field not in group:
+            raise KeyError(f"{path}: snapshot {name} has no field {field!r}; it has: {sorted(group.keys())}")
+        return np.asarray(group[field][:], dtype=np.float32)
 
 
-def load_lattice(path: PathType) -> np.ndarray:
+def load_lattice(path: PathType) -> Volume:
     """The initial lattice (``/lattice/bone_fraction``) as ``[nz, ny, nx]``."""
     with h5py.File(path, "r") as f:
-        return f["lattice"]["bone_fraction"][:]
+        return np.asarray(f["lattice"]["bone_fraction"][:], dtype=np.float32)
 
 
-def load_config(path: PathType) -> dict:
+def load_config(path: PathType) -> dict[str, Any]:
     """The run's validated configuration (``/config`` attribute ``toml``) as a dict."""
     with h5py.File(path, "r") as f:
-        return tomllib.loads(f["config"].attrs["toml"])
+        return tomllib.loads(str(f["config"].attrs["toml"]))
 
 
 def load_collection(path: PathType) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -101,14 +111,9 @@ def load_collection(path: PathType) -> tuple[pd.DataFrame, pd.DataFrame]:
             raise ValueError(f"{path}: not a sweep collection (written by trabecula collect)")
         runs = _table(f["runs"])
         ts = _table(f["timeseries"])
-        manifest = tomllib.loads(f.attrs["manifest"])
+        manifest = tomllib.loads(str(f.attrs["manifest"]))
     axes = list(manifest["sweep"]["axes"])
     for df in (runs, ts):
         df.attrs["axes"] = axes
         df.attrs["sweep"] = manifest["sweep"]["name"]
     return runs, ts
-
-
-def repo_root() -> Path:
-    """The repository this package lives in (``scripts/..``)."""
-    return Path(__file__).resolve().parents[2]

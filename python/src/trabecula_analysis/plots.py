@@ -5,15 +5,19 @@ matplotlib and returns what it drew on; nothing is shown or saved."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from .io import PathType, list_snapshots, load_events, load_lattice, load_snapshot
 
-# Kinds of /events/perforations (src/sim/record.rs).
-PERFORATION_KINDS = {
+#: Names of the kinds of ``/events/perforations`` (src/sim/record.rs), by code.
+PERFORATION_KINDS: dict[int, str] = {
     1: "perforation",
     2: "disconnection",
     3: "perforation + disconnection",
@@ -31,8 +35,8 @@ def plot_timeseries(
     df: pd.DataFrame,
     columns: Sequence[str] = ("bv_tv", "tb_th_mm", "conn_d_per_mm3", "osteoclasts"),
     targets: Mapping[str, Sequence[tuple[float, float]] | pd.DataFrame] | None = None,
-    fig: plt.Figure | None = None,
-) -> plt.Figure:
+    fig: Figure | None = None,
+) -> Figure:
     """Readouts against simulated day, one panel per column, labelled with units.
 
     ``targets`` maps a column to points to compare with, as ``(day, value)`` pairs
@@ -80,8 +84,8 @@ def slice_montage(
     before: float | None = None,
     after: float | None = None,
     window_voxels: float = 2.0,
-    fig: plt.Figure | None = None,
-) -> plt.Figure:
+    fig: Figure | None = None,
+) -> Figure:
     """Slices of the bone before (top row) and after (bottom row), with the
     perforation events within ``window_voxels`` of each slice marked.
 
@@ -114,19 +118,21 @@ def slice_montage(
         for i, (vol, day) in enumerate(((vol_a, day_a), (vol_b, day_b))):
             ax = grid[i, j]
             ax.imshow(np.take(vol, k, axis=dim), cmap="bone", vmin=0, vmax=1, origin="lower")
-            for kind, group in near.groupby("kind"):
+            for kind_value, group in near.groupby("kind"):
+                kind = int(cast(float, kind_value))
                 ax.plot(
                     group[rows_cols[1]],
                     group[rows_cols[0]],
                     "x" if i else "o",
                     mfc="none",
-                    color=f"C{int(kind) % 10}",
-                    label=PERFORATION_KINDS.get(int(kind), f"kind {int(kind)}"),
+                    color=f"C{kind % 10}",
+                    label=PERFORATION_KINDS.get(kind, f"kind {kind}"),
                 )
             ax.set_title(f"day {day:g}, {axis} = {k}", fontsize="small")
             ax.set_xlabel(f"{rows_cols[1]} (voxel)")
             ax.set_ylabel(f"{rows_cols[0]} (voxel)")
-    handles, labels = [], []
+    handles: list[Artist] = []
+    labels: list[str] = []
     for ax in grid.flat:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             if lab not in labels:
@@ -143,8 +149,8 @@ def dose_response(
     runs: pd.DataFrame,
     param: str,
     readout: str = "bv_tv",
-    ax: plt.Axes | None = None,
-) -> tuple[plt.Axes, pd.DataFrame]:
+    ax: Axes | None = None,
+) -> tuple[Axes, pd.DataFrame]:
     """A readout's final value against a parameter: replicate mean +- SD per
     parameter value, over the runs with status ``ok``. ``readout`` is a time-series
     column (``bv_tv``) or a ``final_`` column. Returns the axes and the summary
