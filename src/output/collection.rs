@@ -25,7 +25,7 @@ use hdf5_pure::{AttrValue, FileBuilder};
 
 use super::error::OutputError;
 use super::schema as s;
-use crate::files::TempFile;
+use super::writer::write_whole_file;
 
 /// The values of one column.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,12 +133,5 @@ pub fn write_collection(
         }
         b.add_group(g.finish());
     }
-    let mut tmp =
-        TempFile::beside(path).map_err(|e| OutputError::io(path, "create a temporary file", e))?;
-    let tmp_path = tmp.path().to_path_buf();
-    b.finish_to(tmp.file())
-        .map_err(|e| OutputError::hdf5(&tmp_path, "/", e))?;
-    tmp.persist(true)
-        .map_err(|e| OutputError::io(path, "move the new file into place", e))?;
-    Ok(())
+    write_whole_file(path, b)
 }

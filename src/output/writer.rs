@@ -388,6 +388,13 @@ fn write_skeleton(path: &Path, meta: &FileMeta) -> Result<(), OutputError> {
         b.add_group(g.finish());
     }
 
+    write_whole_file(path, b)
+}
+
+/// Writes the file `b` builds to a temporary file beside `path`
+/// ([`TempFile`]), syncs it and renames it over `path`: a file at `path` is always
+/// whole, and no file of the user's is touched on the way.
+pub(super) fn write_whole_file(path: &Path, b: FileBuilder) -> Result<(), OutputError> {
     let mut tmp =
         TempFile::beside(path).map_err(|e| OutputError::io(path, "create a temporary file", e))?;
     let tmp_path = tmp.path().to_path_buf();
