@@ -226,7 +226,10 @@ fn kind(doc: &Table, path: &str) -> Kind {
         .filter(|(k, _)| k == path)
         .map(|(_, m)| m)
         .collect();
-    if messages.iter().any(|m| m.contains("expected an array of tables")) {
+    if messages
+        .iter()
+        .any(|m| m.contains("expected an array of tables"))
+    {
         Kind::TableArray
     } else if messages.iter().any(|m| m.contains("found table")) {
         Kind::Leaf
@@ -253,9 +256,7 @@ fn leaves(doc: &Table, path: &str, out: &mut BTreeSet<String>) {
             }
             Kind::Table => leaves(doc, &p, out),
             // Entries are visited in the base document that has one.
-            Kind::TableArray if get(doc, &p).is_some() => {
-                leaves(doc, &format!("{p}[0]"), out)
-            }
+            Kind::TableArray if get(doc, &p).is_some() => leaves(doc, &format!("{p}[0]"), out),
             Kind::TableArray => {}
         }
     }
