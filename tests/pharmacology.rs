@@ -48,11 +48,11 @@ fn denosumab_production_step_matches_a_fine_reference() {
 
 #[test]
 fn denosumab_60_mg_peaks_near_day_14_and_is_nearly_gone_by_day_182() {
-    // REFERENCE.md section 4: peak about 8.5 ug/mL near day 14, about 0.006 ug/mL at
-    // day 182. Tolerances: the reference numbers are quoted to two figures from a
-    // published simulation of the same model, so 5% on the peak, +-3 days on its time;
-    // the day-182 level sits on the steep saturable tail (it halves in about 5 days
-    // there), so a factor of 2.
+    // The model of Peterson & Riggs, Bone 2010: peak about 8.5 ug/mL near day 14,
+    // about 0.006 ug/mL at day 182. Tolerances: the reference numbers are quoted to two
+    // figures from a published simulation of the same model, so 5% on the peak, +-3
+    // days on its time; the day-182 level sits on the steep saturable tail (it halves
+    // in about 5 days there), so a factor of 2.
     let c = serum_course(PkParams::default(), denosumab::RK4_STEP_H, 200);
     let (day, peak) = c
         .iter()

@@ -121,8 +121,8 @@ mod simulation {
     }
 }
 
-/// Every scenario of REFERENCE.md section 7 has a ready config, and every file in
-/// configs/ passes `trabecula check` (exit 0).
+/// Every scenario listed in docs/MODEL.md (section 1) has a ready config, and every
+/// file in configs/ passes `trabecula check` (exit 0).
 #[test]
 fn every_ready_config_passes_check_and_the_scenarios_are_covered() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");

@@ -1,6 +1,7 @@
 //! Marrow stromal cells and monocytes: a uniform background production of IL-1, IL-6
 //! and TNF-alpha in marrow, each raised when estrogen is low (estrogen suppresses
-//! them; REFERENCE.md section 1). Parameters: [`crate::config::cells::MarrowConfig`].
+//! them: Pacifici, JBMR 1996; IL-6: Jilka et al., Science 1992). Parameters:
+//! [`crate::config::cells::MarrowConfig`].
 
 use crate::config::cells::MarrowConfig;
 use crate::fields::Species;

@@ -2,7 +2,7 @@
 //! cavity toward the pre-resorption surface at the mineral apposition rate, then
 //! become lining cells or die.
 //!
-//! Rules (REFERENCE.md sections 1-2; parameters in
+//! Rules (docs/MODEL.md, Submodels: osteoblasts; parameters in
 //! [`crate::config::cells::OsteoblastConfig`]):
 //!
 //! - **Recruit** (per site, once its last osteoclast has died): every cavity voxel

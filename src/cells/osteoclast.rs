@@ -1,7 +1,7 @@
 //! Osteoclasts: multinucleated cells that resorb bone next to them, move along the
 //! surface, and die by apoptosis.
 //!
-//! Rules (REFERENCE.md sections 1-2; parameters in
+//! Rules (docs/MODEL.md, Submodels: osteoclasts; parameters in
 //! [`crate::config::cells::OsteoclastConfig`]):
 //!
 //! - **Resorb.** An osteoclast sits in a marrow voxel and resorbs `rate * nuclei * dt`

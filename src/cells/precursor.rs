@@ -1,6 +1,6 @@
 //! The osteoclast-precursor pool, and differentiation with fusion at bone surfaces.
 //!
-//! Rules (REFERENCE.md sections 1, 4; parameters in
+//! Rules (docs/MODEL.md, Submodels: osteoclast precursors; parameters in
 //! [`crate::config::cells::PrecursorConfig`]):
 //!
 //! - **Pool.** One count `P` for the marrow of the domain: precursors arrive at

@@ -1,7 +1,7 @@
 //! Marrow T-cells: a population that expands when estrogen is low and, when
 //! activated, secretes RANKL and TNF-alpha.
 //!
-//! Rules (REFERENCE.md section 3; parameters in
+//! Rules (docs/MODEL.md, Submodels: T-cells; parameters in
 //! [`crate::config::cells::TCellParams`]):
 //!
 //! - **Expand.** The population tends to `density * marrow volume * (1 + g d)`: each

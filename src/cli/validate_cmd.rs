@@ -1,6 +1,6 @@
 //! `trabecula validate [--quick] [--json] [-o DIR] [--threads N] [--replicates R]
 //! [--set KEY=VALUE ...]`:
-//! runs the open calibration targets of REFERENCE.md section 6 ([`crate::validate`])
+//! runs the calibration targets of docs/MODEL.md, section 1 ([`crate::validate`])
 //! and prints one table: scenario, readout, time point, model mean +- SD over
 //! replicates, target, band, pass.
 //!

@@ -1,9 +1,9 @@
 //! The `[cells.*]` sections: every parameter of the cell rules, with units in the key
 //! names, valid ranges, and defaults with their sources.
 //!
-//! Numbers copied from the project's science reference (REFERENCE.md sections 1-3) are
-//! cited with the reference's own source; numbers marked "calibrated" were chosen so
-//! that the premenopausal run meets the section 2 targets (activation frequency
+//! Each default cites its primary source (author, journal, year); numbers marked
+//! "calibrated" were chosen so that the premenopausal run meets the remodeling targets
+//! of docs/MODEL.md, section 8 (activation frequency
 //! 0.13 /y, erosion depth 40-60 um, completed wall thickness about 60 um, resorption
 //! about 40 d, formation about 100-160 d) from the cell rules, not from the readouts;
 //! "approx." marks a literature order of magnitude recalled rather than checked.
@@ -37,7 +37,7 @@ param_table! {
     /// stimulus at a surface is `S = RANKL / (RANKL + K_L) * (1 + g_TNF TNF / (TNF +
     /// K_TNF) + g_IL1 IL1 / (IL1 + K_IL1))` with free RANKL: TNF-alpha and IL-1
     /// amplify RANKL and act in synergy with it, and do nothing without it
-    /// (REFERENCE.md section 1).
+    /// (Lam et al., JCI 2000; Wei et al., JCI 2005).
     pub struct PrecursorConfig {
         /// Precursors entering the marrow per mm^3 of marrow per day, [0, 1e9].
         /// Default 25 (model choice: premenopausal fusion uses about a fifth of the
@@ -203,7 +203,7 @@ param_table! {
 param_table! {
     /// `[cells.marrow]`: background production of IL-1, IL-6 and TNF-alpha by marrow
     /// stromal cells and monocytes, per marrow volume, suppressed by estrogen
-    /// (REFERENCE.md section 1).
+    /// (Pacifici, JBMR 1996; IL-6: Jilka et al., Science 1992).
     pub struct MarrowConfig {
         /// IL-1 production, pM/d per marrow volume, at the reference level.
         il1_pm_per_day: Range::closed(0.0, 1e9) => 26.0,

@@ -14,11 +14,12 @@ param_table! {
     /// `[clinical]` (all keys optional).
     pub struct ClinicalConfig {
         /// Lumbar-spine T-score at day 0, [-6, 4]. Default -1.0 (osteopenia starts
-        /// below -1; REFERENCE.md section 1).
+        /// below -1; WHO Study Group, WHO Tech Rep Ser 1994).
         baseline_t_score: Range::closed(-6.0, 4.0) => -1.0,
         /// Lumbar-spine aBMD change per unit trabecular vBMD change (relative), [0, 1].
-        /// Default 0.4 (REFERENCE.md section 5: 0.3-0.5, posterior elements hold about
-        /// half the vertebral mineral; calibrate).
+        /// Default 0.4 (model choice within 0.3-0.5: the posterior elements hold about
+        /// half the vertebral mineral and change slowly; approx., no primary source;
+        /// calibrate).
         spine_trabecular_factor: Range::closed(0.0, 1.0) => 0.4,
         /// Total-hip aBMD change per unit trabecular vBMD change (relative), [0, 1].
         /// Default 0.35 (model choice, approx.: the hip is mostly cortical but ATAC's

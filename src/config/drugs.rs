@@ -145,11 +145,11 @@ param_table! {
         /// `E2 / (E2 + EC50)` (whose premenopausal value is 0.71), [0, 1]. Default 0.45
         /// (calibrated: with postmenopausal E2 the total is 0.65, the signal of about
         /// 75 pg/mL E2, so turnover falls towards premenopausal levels and BMD rises;
-        /// ATAC LS about +2.8% at 5 y, REFERENCE.md section 6; `trabecula validate`).
+        /// ATAC LS about +2.8% at 5 y, Eastell et al., JCO 2008; `trabecula validate`).
         tamoxifen_agonist_signal: Range::closed(0.0, 1.0) => 0.45,
         /// Exemestane's androgenic effect on formation: osteoblast recruitment and
         /// apposition scale by `1 + gain`, [0, 100]. Default 0.05 (a "theoretical minor"
-        /// offset, REFERENCE.md section 1; approx.).
+        /// offset: Goss et al., Clin Cancer Res 2004, in ovariectomized rats; approx.).
         exemestane_formation_gain: GAIN => 0.05,
         /// Teriparatide at the standard 20 ug daily raises osteoblast recruitment by
         /// `1 + gain` (scaled by the daily signal), [0, 100]. Default 1.0 (approx.:

@@ -51,7 +51,7 @@ param_table! {
         /// Serum E2, pg/mL: the constant level, or the level before menopause, [0, 1000].
         /// Default 100 pg/mL, a premenopausal mean over the cycle (follicular 30-100,
         /// mid-cycle and luteal higher; approx.). Postmenopausal E2 is below 20 pg/mL,
-        /// often below 14 (REFERENCE.md section 4).
+        /// often below 14 (SWAN: Randolph et al., JCEM 2011; approx.).
         level_pg_ml: Range::closed(0.0, 1000.0) => 100.0,
         /// Premenopausal reference level at which every estrogen-dependent cell rate is
         /// specified, pg/mL, (0, 1000]. Default 100 (as `level_pg_ml`).
@@ -74,11 +74,12 @@ param_table! {
         /// (E2 falls about 64%, Peterson & Riggs).
         menopause_fall_fraction: Range::closed(0.0, 1.0) => 0.64,
         /// Postmenopausal serum E2, pg/mL, [0, 1000]. Default 10 (below 20 pg/mL, often
-        /// below 14; REFERENCE.md section 4). Also the level ovarian suppression
-        /// (goserelin) brings premenopausal E2 down to.
+        /// below 14; SWAN: Randolph et al., JCEM 2011; approx.). Also the level ovarian
+        /// suppression (goserelin) brings premenopausal E2 down to.
         postmenopausal_pg_ml: Range::closed(0.0, 1000.0) => 10.0,
         /// Serum E2 of a man, pg/mL, [0, 1000]. Default 15 (older men about 15 pg/mL,
-        /// REFERENCE.md section 4); higher on testosterone therapy (aromatization).
+        /// Burnett-Bowie et al., JCEM 2009); higher on testosterone therapy
+        /// (aromatization).
         men_pg_ml: Range::closed(0.0, 1000.0) => 15.0,
         /// E2 at which a man's bone is at balance (his deficiency reference), pg/mL,
         /// (0, 1000]. Default 15 (model choice: the usual male level; testosterone's own

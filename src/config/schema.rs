@@ -12,7 +12,8 @@ use super::reader::{Range, Reader, Section};
 use super::types::*;
 use crate::lattice::synthetic;
 
-/// Names of the synthetic presets (REFERENCE.md section 5).
+/// Names of the synthetic presets (reference morphometry: Hildebrand et al., JBMR 1999;
+/// Rubin et al., Bone 2010).
 pub const PRESET_NAMES: [&str; 3] = ["iliac_crest", "lumbar_vertebra", "femoral_head"];
 
 /// Largest lattice extent along one axis, voxels (a 1024^3 lattice of f32 is 4 GiB).

@@ -1,10 +1,11 @@
 //! Aromatase inhibitors: anastrozole, letrozole, exemestane lower serum E2 by a
 //! fraction; exemestane also has a mild androgenic (anabolic) effect on formation.
 //!
-//! Plasma E2 suppression at the standard dose (REFERENCE.md section 4, Geisler, JCO
-//! 2002): anastrozole 84.9%, letrozole 87.8%; exemestane inhibits aromatase about 98%
-//! (approx.) and lowers E2 by about 85-98%: 90% is used (the clinical rule is to treat
-//! all AIs as >= 85% suppression, exemestane's androgenic effect the one difference).
+//! Plasma E2 suppression at the standard dose (Geisler et al., JCO 2002): anastrozole
+//! 84.9%, letrozole 87.8%; exemestane inhibits aromatase about 98% (Geisler et al.,
+//! Clin Cancer Res 1998; approx.) and lowers E2 by about 85-98%: 90% is used (the
+//! clinical rule is to treat all AIs as >= 85% suppression, exemestane's androgenic
+//! effect the one difference).
 //!
 //! Dose: below the standard daily dose (e.g. low-dose anastrozole in men on
 //! testosterone, 0.5-1 mg a few times a week) the suppression scales linearly with the
@@ -19,11 +20,12 @@ use super::drug::Drug;
 /// Fraction of plasma E2 removed at the standard dose.
 pub fn standard_suppression(drug: Drug) -> f64 {
     match drug {
-        // Geisler, JCO 2002 (REFERENCE.md section 4).
+        // Geisler et al., JCO 2002.
         Drug::Anastrozole => 0.849,
-        // Geisler, JCO 2002 (REFERENCE.md section 4).
+        // Geisler et al., JCO 2002.
         Drug::Letrozole => 0.878,
-        // About 85-98% (REFERENCE.md section 4, approx.); mid value.
+        // About 85-98% (aromatase about 98% inhibited: Geisler et al., Clin Cancer Res
+        // 1998; approx.); mid value.
         Drug::Exemestane => 0.90,
         _ => 0.0,
     }

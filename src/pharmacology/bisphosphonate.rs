@@ -10,9 +10,9 @@
 //!
 //! | drug | F | f_urine | molar mass | source |
 //! |---|---|---|---|---|
-//! | alendronate | 0.7% (fasting) | 50% within 72 h | 249.1 g/mol (acid) | REFERENCE.md section 4 |
+//! | alendronate | 0.7% (fasting) | 50% within 72 h | 249.1 g/mol (acid) | Gertz et al., Clin Pharmacol Ther 1995; Lin, Bone 1996 |
 //! | risedronate | 0.63% (fasting) | 50% within 24 h | 283.1 g/mol (acid) | Actonel label (Mitchell et al., Br J Clin Pharmacol 1999) |
-//! | zoledronic acid | 1 (IV) | 39% within 24 h | 272.1 g/mol | REFERENCE.md section 4 (approx.) |
+//! | zoledronic acid | 1 (IV) | 39% within 24 h | 272.1 g/mol | Zometa label (Chen et al., J Clin Pharmacol 2002; approx.) |
 //!
 //! The dose reaching bone spreads over the whole skeleton's surface
 //! (`pharmacology.skeletal_surface_m2`, default 10 m^2): the surface density on the
@@ -23,7 +23,7 @@ use super::drug::Drug;
 /// Oral (or IV) bioavailability, fraction of the dose reaching the circulation.
 pub fn bioavailability(drug: Drug) -> f64 {
     match drug {
-        // REFERENCE.md section 4 (fasting).
+        // 0.7% fasting (Gertz et al., Clin Pharmacol Ther 1995).
         Drug::Alendronate => 0.007,
         // Actonel label: mean 0.63% fasting (Mitchell et al., 1999).
         Drug::Risedronate => 0.0063,
@@ -36,11 +36,11 @@ pub fn bioavailability(drug: Drug) -> f64 {
 /// Fraction of the systemic dose excreted in urine (the rest binds bone).
 pub fn urine_fraction(drug: Drug) -> f64 {
     match drug {
-        // About 50% within 72 h (REFERENCE.md section 4).
+        // About 50% within 72 h (Lin, Bone 1996).
         Drug::Alendronate => 0.5,
         // About half within 24 h (Actonel label).
         Drug::Risedronate => 0.5,
-        // About 39% in 24 h (REFERENCE.md section 4, approx.).
+        // About 39% in 24 h (Zometa label; Chen et al., J Clin Pharmacol 2002; approx.).
         Drug::ZoledronicAcid => 0.39,
         _ => 1.0,
     }

@@ -1,7 +1,9 @@
 //! Bisphosphonate in the tissue: bound on exposed bone, buried under new bone,
 //! released when that bone is resorbed, and taken up by the resorbing osteoclast,
-//! whose apoptosis rate rises with its load (REFERENCE.md section 4, the mechanism for
-//! an agent model; Sato, JCI 1991).
+//! whose apoptosis rate rises with its load (Sato et al., JCI 1991: alendronate
+//! localizes under osteoclasts and is taken up as they resorb; Hughes et al., JBMR
+//! 1995: bisphosphonates promote osteoclast apoptosis; docs/MODEL.md, Submodels:
+//! pharmacology).
 //!
 //! State: `VoxelMemory::bisphosphonate_fmol`, the drug held by each voxel's bone, fmol.
 //!

@@ -4,7 +4,7 @@
 //! # Serum PK
 //! Two compartments with first-order absorption from the subcutaneous depot and
 //! saturable (Michaelis-Menten) elimination from the central compartment, time in
-//! hours, amounts in ng (REFERENCE.md section 4, the Peterson & Riggs model):
+//! hours, amounts in ng (the model of Peterson & Riggs, Bone 2010):
 //!
 //! ```text
 //! dA_d/dt = -ka A_d                                   (depot; a dose adds F * dose)
@@ -36,24 +36,25 @@
 
 use crate::fields::{FieldError, Fields, Species};
 
-/// Central volume, mL (REFERENCE.md section 4).
+/// Central volume, mL (Peterson & Riggs, Bone 2010).
 pub const VC_ML: f64 = 2340.0;
-/// Peripheral volume, mL (REFERENCE.md section 4).
+/// Peripheral volume, mL (Peterson & Riggs, Bone 2010).
 pub const VP_ML: f64 = 1324.0;
-/// Linear clearance, mL/h (REFERENCE.md section 4).
+/// Linear clearance, mL/h (Peterson & Riggs, Bone 2010).
 pub const CL_ML_PER_H: f64 = 2.75;
-/// Inter-compartmental clearance, mL/h (REFERENCE.md section 4).
+/// Inter-compartmental clearance, mL/h (Peterson & Riggs, Bone 2010).
 pub const Q_ML_PER_H: f64 = 18.67;
-/// Maximal saturable elimination, ng/h (REFERENCE.md section 4).
+/// Maximal saturable elimination, ng/h (Peterson & Riggs, Bone 2010).
 pub const VMAX_NG_PER_H: f64 = 3110.0;
-/// Concentration of half-maximal saturable elimination, ng/mL (REFERENCE.md section 4).
+/// Concentration of half-maximal saturable elimination, ng/mL (Peterson & Riggs, Bone
+/// 2010).
 pub const KM_NG_ML: f64 = 188.0;
-/// Absorption rate constant, 1/h (REFERENCE.md section 4).
+/// Absorption rate constant, 1/h (Peterson & Riggs, Bone 2010).
 pub const KA_PER_H: f64 = 0.00592;
-/// Subcutaneous bioavailability (REFERENCE.md section 4).
+/// Subcutaneous bioavailability (Peterson & Riggs, Bone 2010).
 pub const BIOAVAILABILITY: f64 = 0.729;
-/// Molar mass of IgG2 denosumab, g/mol (about 147 kDa; 150 kDa used, REFERENCE.md
-/// section 3 treats it as an IgG).
+/// Molar mass of IgG2 denosumab, g/mol (about 147 kDa, Prolia label; 150 kDa, that of
+/// an IgG, used).
 pub const MOLAR_MASS_G_PER_MOL: f64 = 150_000.0;
 /// Production RK4 step, hours.
 pub const RK4_STEP_H: f64 = 1.0;

@@ -3,16 +3,16 @@
 //!
 //! | name | kind | standard regimen | source |
 //! |---|---|---|---|
-//! | `anastrozole` | aromatase inhibitor | 1 mg oral daily | ATAC (REFERENCE.md section 6) |
+//! | `anastrozole` | aromatase inhibitor | 1 mg oral daily | ATAC (Eastell et al., JBMR 2006) |
 //! | `letrozole` | aromatase inhibitor | 2.5 mg oral daily | Z-FAST |
 //! | `exemestane` | aromatase inhibitor (steroidal) | 25 mg oral daily | label |
 //! | `tamoxifen` | selective estrogen-receptor modulator | 20 mg oral daily | ATAC |
 //! | `goserelin` | ovarian function suppression | 3.6 mg SC implant every 28 d | label |
-//! | `alendronate` | bisphosphonate | 70 mg oral weekly | REFERENCE.md section 4 |
+//! | `alendronate` | bisphosphonate | 70 mg oral weekly | Fosamax label |
 //! | `risedronate` | bisphosphonate | 35 mg oral weekly | label |
-//! | `zoledronic_acid` | bisphosphonate | 5 mg IV yearly (4 mg every 6 months in Z-FAST) | REFERENCE.md section 4 |
-//! | `denosumab` | anti-RANKL antibody | 60 mg SC every 182 d | REFERENCE.md section 4 |
-//! | `teriparatide` | PTH analog (anabolic) | 20 ug SC daily | REFERENCE.md section 4 |
+//! | `zoledronic_acid` | bisphosphonate | 5 mg IV yearly (4 mg every 6 months in Z-FAST) | HORIZON (Black et al., NEJM 2007); Z-FAST (Brufsky et al., JCO 2007) |
+//! | `denosumab` | anti-RANKL antibody | 60 mg SC every 182 d | FREEDOM (Cummings et al., NEJM 2009) |
+//! | `teriparatide` | PTH analog (anabolic) | 20 ug SC daily | Neer et al., NEJM 2001 |
 
 use serde::Serialize;
 

@@ -1,10 +1,11 @@
 //! Estrogen sources: serum E2 over the run from `[estrogen]`, and the estrogen signal
 //! on bone.
 //!
-//! Schedules (levels from REFERENCE.md section 4; keys in [`crate::config::estrogen`]):
+//! Schedules (keys and the sources of their levels in [`crate::config::estrogen`]):
 //! premenopausal (or constant) `level_pg_ml`; the menopause transition (a linear fall by
-//! 64% over 1.7 y, Peterson & Riggs); postmenopausal `postmenopausal_pg_ml` (below 20
-//! pg/mL, often below 14); men `men_pg_ml` (about 15 pg/mL); ovarian suppression
+//! 64% over 1.7 y, Peterson & Riggs, Bone 2010); postmenopausal `postmenopausal_pg_ml`
+//! (below 20 pg/mL, often below 14; SWAN: Randolph et al., JCEM 2011, approx.); men
+//! `men_pg_ml` (about 15 pg/mL; Burnett-Bowie et al., JCEM 2009); ovarian suppression
 //! (premenopausal until it starts, then postmenopausal).
 //!
 //! The signal on bone is saturating, `s(E2) = E2 / (E2 + EC50)`; drugs add to it

@@ -4,10 +4,10 @@
 //! ([`super::estrogen::deficiency`]): `s_total = E2 / (E2 + EC50) + a`, with `a`
 //! = `pharmacology.tamoxifen_agonist_signal` at the standard 20 mg daily, scaled
 //! linearly below it. Serum E2 is unchanged. In a postmenopausal woman the
-//! deficiency falls, so BMD rises a little (ATAC: LS about +2.8% at 5 y, REFERENCE.md
-//! sections 1 and 6). Its antagonism in premenopausal women (bone loss at high E2) is
-//! not modelled. The signal holds from the first dose to the end of the last dose
-//! interval.
+//! deficiency falls, so BMD rises a little (Love et al., NEJM 1992; ATAC: LS about
+//! +2.8% at 5 y, Eastell et al., JCO 2008). Its antagonism in premenopausal women
+//! (bone loss at high E2) is not modelled. The signal holds from the first dose to
+//! the end of the last dose interval.
 
 use super::drug::Drug;
 

@@ -9,9 +9,10 @@
 //! injection.
 //!
 //! Effect ([`crate::config::drugs::PharmacologyParams`]): osteoblast recruitment rises
-//! by `1 + g_rec A` and apposition by `1 + g_act A` (REFERENCE.md section 4: raises
-//! osteoblast recruitment and activity; trabecular thickness and connectivity rise in
-//! biopsies). The catabolic effect of continuous PTH is not modelled.
+//! by `1 + g_rec A` and apposition by `1 + g_act A` (teriparatide raises osteoblast
+//! recruitment and activity; trabecular thickness and connectivity rise in biopsies:
+//! Dempster et al., JBMR 2001; Jiang et al., JBMR 2003). The catabolic effect of
+//! continuous PTH is not modelled.
 
 use super::drug::Drug;
 

@@ -15,7 +15,8 @@
 //!   volume, `rho_HA` = `clinical.hydroxyapatite_mg_cm3` (3160: at BV/TV 0.15 and
 //!   mineral 0.4 this gives about 190 mg/cm^3, the range of young-adult spine QCT).
 //! - **aBMD change**, %: `k * vBMD change %`, `k` = `clinical.spine_trabecular_factor`
-//!   (REFERENCE.md section 5: 0.3-0.5) or `clinical.hip_trabecular_factor`; vBMD
+//!   (0.3-0.5, a model choice; docs/MODEL.md, Submodels: clinical readouts) or
+//!   `clinical.hip_trabecular_factor`; vBMD
 //!   change relative to the row at day 0.
 //! - **T-score** (lumbar spine): `T = T0 + aBMD0 * dLS / 100 / SD`, `aBMD0 = mean + T0
 //!   SD` from the young-adult reference, `T0` = `clinical.baseline_t_score`.

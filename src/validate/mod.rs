@@ -1,4 +1,4 @@
-//! `trabecula validate`: run the open calibration targets of REFERENCE.md section 6
+//! `trabecula validate`: run the calibration targets of docs/MODEL.md (section 1)
 //! and compare the model with them.
 //!
 //! - [`scenarios`]: the arms (configs built from text with `[[drug]]` entries) and the

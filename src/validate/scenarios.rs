@@ -1,6 +1,6 @@
 //! The scenario table of `trabecula validate`: the simulated arms (a base config built
 //! from text, with `[[drug]]` entries) and the checks against the open calibration
-//! targets of REFERENCE.md section 6, each with its trial source.
+//! targets of docs/MODEL.md (section 1), each with its trial source.
 //!
 //! Every arm starts from a spin-up at its estrogen level (a year; a year and a half
 //! for the two letrozole arms, see [`Arm::extra_spinup_days`]), so two arms compared
@@ -9,9 +9,9 @@
 
 use super::{Readout, Target};
 
-/// Postmenopausal estradiol, 10 pg/mL (below 20, often below 14; REFERENCE.md
-/// section 4); the spin-up runs at the same level, so day 0 is a high-turnover
-/// steady state, as in the ready configs.
+/// Postmenopausal estradiol, 10 pg/mL (below 20, often below 14; SWAN: Randolph et
+/// al., JCEM 2011, approx.); the spin-up runs at the same level, so day 0 is a
+/// high-turnover steady state, as in the ready configs.
 const POSTMENOPAUSAL: &str = "schedule = \"postmenopausal\"";
 /// Premenopausal mean estradiol, 100 pg/mL (configs/premenopausal.toml).
 const PREMENOPAUSAL: &str = "schedule = \"constant\"\nlevel_pg_ml = 100.0";
@@ -185,7 +185,7 @@ const fn check(
     }
 }
 
-/// The checks: REFERENCE.md section 6, open set.
+/// The checks: the trial targets of docs/MODEL.md, section 1.
 pub const CHECKS: &[Check] = {
     use Readout::*;
     use Target::*;
@@ -193,7 +193,8 @@ pub const CHECKS: &[Check] = {
     const ZOL: &str = "letrozole_zoledronic_vs_letrozole";
     const DMAB_AI: &str = "anastrozole_denosumab_vs_anastrozole";
     const DMAB: &str = "denosumab_vs_placebo";
-    const SEC2: &str = "REFERENCE.md section 2";
+    // Balanced premenopausal remodeling is a premise of the model (docs/MODEL.md).
+    const PREMISE: &str = "docs/MODEL.md, section 1";
     &[
         check(
             "premenopausal_homeostasis",
@@ -202,7 +203,7 @@ pub const CHECKS: &[Check] = {
             None,
             (5.0 * Y, "5 y"),
             Within(0.0, 1.0),
-            SEC2,
+            PREMISE,
         ),
         check(
             AI,
