@@ -13,14 +13,13 @@
 //! these voxels, move there, die, divide); the engine applies intents serially in id
 //! order, so two cells claiming one voxel are resolved by id, never by thread timing.
 //! Each decision draws from its own counter-based stream keyed by (seed, step, id,
-//! purpose) ([`crate::sim::rng`]).
+//! purpose) ([`crate::random`]).
 //!
 //! Rules and their sources: [`osteoclast`], [`osteoblast`], [`tcell`], [`precursor`];
 //! parameters: [`crate::config::cells`].
 
 pub mod bmu;
 pub mod marrow;
-pub mod neighbours;
 pub mod osteoblast;
 pub mod osteoclast;
 pub mod precursor;
@@ -37,8 +36,9 @@ pub use tcell::{TCells, TcIntent};
 use crate::config::cells::CellsConfig;
 use crate::grid::BoneMask;
 use crate::lattice::{Lattice, VoxelMemory};
+use crate::grid::neighbours;
 use crate::pharmacology::Exposure;
-use crate::sim::rng::{Purpose, Stream, StreamKey};
+use crate::random::{Purpose, Stream, StreamKey};
 
 /// Step-independent numbers the rules derive from the config and the lattice.
 #[derive(Clone, Debug, PartialEq)]

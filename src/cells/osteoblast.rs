@@ -43,12 +43,12 @@
 use rayon::prelude::*;
 
 use super::bmu::Bmu;
-use super::neighbours;
+use crate::grid::neighbours;
 use super::osteoclast::retain_by;
 use super::signals::hill;
 use super::{normal, View};
 use crate::lattice::memory::flags;
-use crate::sim::rng::Purpose;
+use crate::random::Purpose;
 
 /// Refill below this much bone fraction counts as done.
 pub const REFILL_EPS: f32 = 1e-4;

@@ -27,12 +27,12 @@
 
 use rayon::prelude::*;
 
-use super::neighbours;
+use crate::grid::neighbours;
 use super::{weighted_pick, View};
 use crate::grid::BoneMask;
 use crate::lattice::memory::NO_DIRECTION;
 use crate::lattice::VoxelMemory;
-use crate::sim::rng::Purpose;
+use crate::random::Purpose;
 
 /// Moves an osteoclast may make in one step while it has resorption budget left (it
 /// resorbs, moves on and resorbs again within the step, as a cell does within a day).
@@ -259,7 +259,7 @@ fn choose_move(
     view: &View<'_>,
     p: usize,
     site: u32,
-    stream: &mut crate::sim::rng::Stream,
+    stream: &mut crate::random::Stream,
 ) -> Option<usize> {
     let dims = view.lattice.dims;
     let around = neighbours::all26(dims, p);

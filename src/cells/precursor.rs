@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use super::View;
 use crate::config::cells::PrecursorConfig;
 use crate::lattice::memory::flags;
-use crate::sim::rng::{Purpose, Stream};
+use crate::random::{Purpose, Stream};
 
 /// The marrow's pool of osteoclast precursors.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

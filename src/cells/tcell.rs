@@ -18,10 +18,10 @@
 
 use rayon::prelude::*;
 
-use super::neighbours;
+use crate::grid::neighbours;
 use super::osteoclast::retain_by;
 use super::View;
-use crate::sim::rng::Purpose;
+use crate::random::Purpose;
 
 /// T-cells, struct of arrays sorted by id.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -117,7 +117,7 @@ impl TCells {
 }
 
 /// A marrow voxel next to `v` (or `v` itself when none is free of bone).
-fn daughter_voxel(view: &View<'_>, v: usize, stream: &mut crate::sim::rng::Stream) -> usize {
+fn daughter_voxel(view: &View<'_>, v: usize, stream: &mut crate::random::Stream) -> usize {
     let around: Vec<usize> = neighbours::all26(view.lattice.dims, v)
         .iter()
         .filter(|&q| !view.is_bone(q))

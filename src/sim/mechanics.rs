@@ -35,7 +35,7 @@
 
 use rayon::prelude::*;
 
-use crate::cells::neighbours;
+use crate::grid::neighbours;
 use crate::cells::precursor::draw_nuclei;
 use crate::cells::View;
 use crate::config::mechanics::MechanicsConfig;
@@ -44,7 +44,7 @@ use crate::lattice::memory::flags;
 use crate::lattice::VoxelMemory;
 use crate::morphometry::loaded_bone_components;
 use crate::sim::load;
-use crate::sim::rng::{Purpose, StreamKey};
+use crate::random::{Purpose, StreamKey};
 
 /// The strut guard of one step (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq)]

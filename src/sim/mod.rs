@@ -1,5 +1,5 @@
-//! The simulation engine: the world, the step clock, counter-based random streams, and
-//! the pipeline of named, timed stages.
+//! The simulation engine: the world, the step clock, and the pipeline of named, timed
+//! stages (the random streams it draws from are in [`crate::random`]).
 //!
 //! [`Simulation`] runs the pipeline ([`engine`]); [`World`] holds its state;
 //! [`Sink`] receives what it records ([`record`]); [`checkpoint`] saves and restores
@@ -16,7 +16,6 @@ pub mod mechanics;
 pub mod pieces;
 pub mod record;
 pub mod remodel;
-pub mod rng;
 pub mod secrete;
 pub mod stages;
 pub mod surface;

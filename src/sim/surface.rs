@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use crate::cells::neighbours;
+use crate::grid::neighbours;
 use crate::fields::FieldGrid;
 use crate::grid::{BoneMask, Dims};
 use crate::lattice::memory::flags;

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::fields::{Binding, FieldError, Fields};
 use crate::grid::BoneMask;
 use crate::lattice::{Lattice, VoxelMemory, BONE_THRESHOLD};
-use crate::sim::rng::{Purpose, StreamKey};
+use crate::random::{Purpose, StreamKey};
 
 use super::surface::Surface;
 
