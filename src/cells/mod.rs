@@ -34,9 +34,9 @@ pub use signals::Signals;
 pub use tcell::{TCells, TcIntent};
 
 use crate::config::cells::CellsConfig;
+use crate::grid::neighbours;
 use crate::grid::BoneMask;
 use crate::lattice::{Lattice, VoxelMemory};
-use crate::grid::neighbours;
 use crate::pharmacology::Exposure;
 use crate::random::{Purpose, Stream, StreamKey};
 

@@ -43,10 +43,10 @@
 use rayon::prelude::*;
 
 use super::bmu::Bmu;
-use crate::grid::neighbours;
 use super::osteoclast::retain_by;
 use super::signals::hill;
 use super::{normal, View};
+use crate::grid::neighbours;
 use crate::lattice::memory::flags;
 use crate::random::Purpose;
 

@@ -27,8 +27,8 @@
 
 use rayon::prelude::*;
 
-use crate::grid::neighbours;
 use super::{weighted_pick, View};
+use crate::grid::neighbours;
 use crate::grid::BoneMask;
 use crate::lattice::memory::NO_DIRECTION;
 use crate::lattice::VoxelMemory;

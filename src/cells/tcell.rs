@@ -18,9 +18,9 @@
 
 use rayon::prelude::*;
 
-use crate::grid::neighbours;
 use super::osteoclast::retain_by;
 use super::View;
+use crate::grid::neighbours;
 use crate::random::Purpose;
 
 /// T-cells, struct of arrays sorted by id.

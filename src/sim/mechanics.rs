@@ -35,16 +35,16 @@
 
 use rayon::prelude::*;
 
-use crate::grid::neighbours;
 use crate::cells::precursor::draw_nuclei;
 use crate::cells::View;
 use crate::config::mechanics::MechanicsConfig;
+use crate::grid::neighbours;
 use crate::grid::BoneMask;
 use crate::lattice::memory::flags;
 use crate::lattice::VoxelMemory;
 use crate::morphometry::loaded_bone_components;
-use crate::sim::load;
 use crate::random::{Purpose, StreamKey};
+use crate::sim::load;
 
 /// The strut guard of one step (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq)]
