@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use trabecula::cells::osteoblast::Cavities;
+use trabecula::cells::topology::{TopologyEvent, TopologyKind};
 use trabecula::cells::Rules;
 use trabecula::config;
 use trabecula::grid::{BoneMask, Dims};
@@ -15,7 +16,7 @@ use trabecula::lattice::memory::flags;
 use trabecula::lattice::Lattice;
 use trabecula::sim::clock::Clock;
 use trabecula::sim::mechanics::{mark_unloaded, CutGuard};
-use trabecula::sim::remodel::{deposit, mineralize, resorb, StepLog, TopologyEvent};
+use trabecula::sim::remodel::{deposit, mineralize, resorb, StepLog};
 use trabecula::sim::world::World;
 
 const N: usize = 12;
@@ -83,7 +84,11 @@ fn a_hole_through_a_plate_is_refilled_but_a_cut_rod_is_not() {
     let mut events = Vec::new();
     resorb_whole(&mut w, &rules, site, j, &mut events);
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, 1, "a hole through a plate is a perforation");
+    assert_eq!(
+        events[0].kind,
+        TopologyKind::Perforation,
+        "a hole through a plate is a perforation"
+    );
     assert!(!w.memory.has(j, flags::BLOCKED));
     let added = deposit(&mut w, &rules, site, j, 1.0, 2);
     assert!(added > 0.0);
@@ -93,7 +98,11 @@ fn a_hole_through_a_plate_is_refilled_but_a_cut_rod_is_not() {
     let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
     let mut events = Vec::new();
     resorb_whole(&mut w, &rules, site, j, &mut events);
-    assert_eq!(events[0].kind, 2, "cutting a rod is a disconnection");
+    assert_eq!(
+        events[0].kind,
+        TopologyKind::Disconnection,
+        "cutting a rod is a disconnection"
+    );
     assert!(w.memory.has(j, flags::BLOCKED));
     assert_eq!(deposit(&mut w, &rules, site, j, 1.0, 2), 0.0);
     assert_eq!(w.mask.data[j], 0, "a severed strut stays severed");

@@ -25,6 +25,7 @@ pub mod osteoclast;
 pub mod precursor;
 pub mod signals;
 pub mod tcell;
+pub mod topology;
 
 pub use bmu::{Bmu, BmuRecord, Bmus, Phase};
 pub use osteoblast::{ObFate, ObIntent, Osteoblasts};

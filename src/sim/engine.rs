@@ -16,6 +16,7 @@
 
 use rayon::prelude::*;
 
+use crate::cells::topology::TopologyEvent;
 use crate::cells::{osteoblast, precursor, ObFate, Phase, Rules, View};
 use crate::config::clinical::ClinicalConfig;
 use crate::config::{Config, RunConfig};
@@ -33,7 +34,7 @@ use super::dosing;
 use super::measure::{measure, Measurement};
 use super::mechanics;
 use super::record::{Histogram, Sink};
-use super::remodel::{self, TopologyEvent};
+use super::remodel;
 use super::secrete::{self, SourceBuffers, SOLVED};
 use super::stages::{Stage, StageTimes};
 use super::world::{Totals, World};

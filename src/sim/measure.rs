@@ -6,6 +6,9 @@
 //! the interval in years (the fraction of the surface activated per year, Ac.f); both
 //! surfaces count voxel faces of the lattice.
 
+use crate::cells::topology::TopologyKind::{
+    Disconnection, DisconnectionAndPerforation, FragmentVanished, Perforation,
+};
 use crate::config::clinical::ClinicalConfig;
 use crate::fields::Species;
 use crate::morphometry;
@@ -293,9 +296,9 @@ pub fn measure(
         euler: structural(|m| m.euler as f64),
         components: structural(|m| m.components as f64),
         bone_surface_mm2: world.surface.total_surface as f64 * face_mm2,
-        perforations_total: (ev[0] + ev[2]) as f64,
-        disconnections_total: (ev[1] + ev[2]) as f64,
-        fragments_vanished_total: ev[3] as f64,
+        perforations_total: (ev.get(Perforation) + ev.get(DisconnectionAndPerforation)) as f64,
+        disconnections_total: (ev.get(Disconnection) + ev.get(DisconnectionAndPerforation)) as f64,
+        fragments_vanished_total: ev.get(FragmentVanished) as f64,
         osteoclasts: world.osteoclasts.len() as f64,
         osteoclast_nuclei: world.osteoclasts.total_nuclei() as f64,
         osteoblasts: world.osteoblasts.len() as f64,

@@ -20,6 +20,7 @@
 
 use crate::cells::bmu::{Bmu, BmuRecord};
 use crate::cells::osteoclast::cavity_layer;
+use crate::cells::topology::{TopologyEvent, TopologyKind};
 use crate::cells::Rules;
 use crate::lattice::memory::{flags, NO_DIRECTION};
 use crate::morphometry::{neighbourhood_at, topological_numbers_bits, RemovalKind};
@@ -45,34 +46,6 @@ const FRAGMENT_VOXELS: usize = 9;
 /// Marrow pockets of at most this many voxels, walled in by a refill, are filled with
 /// it (the osteoid closes over them); larger ones make the refill wait.
 const SMALL_POCKET_VOXELS: usize = 8;
-
-/// A topology-changing removal of a bone voxel.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TopologyEvent {
-    /// Step in which it happened.
-    pub step: u64,
-    /// Voxel `[x, y, z]`.
-    pub voxel: [usize; 3],
-    /// Event code: 1 perforation, 2 disconnection, 3 both, 4 a fragment vanished,
-    /// 5 a closed cavity opened.
-    pub kind: u8,
-    /// The site that resorbed the voxel.
-    pub site: u32,
-}
-
-impl TopologyEvent {
-    /// Code of a non-simple removal kind (None for simple removals).
-    pub fn code(kind: RemovalKind) -> Option<u8> {
-        match kind {
-            RemovalKind::Simple => None,
-            RemovalKind::Perforation => Some(1),
-            RemovalKind::Disconnection => Some(2),
-            RemovalKind::DisconnectionAndPerforation => Some(3),
-            RemovalKind::Vanish => Some(4),
-            RemovalKind::Cavity => Some(5),
-        }
-    }
-}
 
 /// What a step's resorption needs besides the world: the step, the strut guard and
 /// the log of topology events.
@@ -149,16 +122,16 @@ pub fn resorb(
     set_resorbed(world, rules, site, j, after);
     if World::is_bone_fraction(before) && !World::is_bone_fraction(after) {
         let (x, y, z) = world.lattice.dims.coords(j);
-        if let Some(code) = TopologyEvent::code(kind) {
+        if let Some(kind) = TopologyKind::of_removal(kind) {
             // The voxel that cut a strut is never refilled: nothing bridges it.
-            if matches!(code, 2 | 3) {
+            if kind.cuts() {
                 world.memory.set(j, flags::BLOCKED, true);
             }
-            world.totals.topology_events[usize::from(code - 1)] += 1;
+            world.totals.topology_events.add(kind);
             events.push(TopologyEvent {
                 step,
                 voxel: [x, y, z],
-                kind: code,
+                kind,
                 site,
             });
         }
@@ -172,11 +145,14 @@ pub fn resorb(
         ) {
             for piece in pieces::detached_fragments(&world.mask, j, FRAGMENT_VOXELS) {
                 let (x, y, z) = world.lattice.dims.coords(piece[0]);
-                world.totals.topology_events[3] += 1;
+                world
+                    .totals
+                    .topology_events
+                    .add(TopologyKind::FragmentVanished);
                 events.push(TopologyEvent {
                     step,
                     voxel: [x, y, z],
-                    kind: 4,
+                    kind: TopologyKind::FragmentVanished,
                     site,
                 });
                 for u in piece {

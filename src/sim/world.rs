@@ -1,6 +1,7 @@
 //! The simulated world: lattice and per-voxel memory, fields, cells, sites, and the
 //! running tallies the measurements read.
 
+use crate::cells::topology::TopologyCounts;
 use crate::cells::{Bmus, Osteoblasts, Osteoclasts, PrecursorPool, Rules, Signals, TCells};
 use crate::config::Config;
 use crate::fields::{Binding, FieldError, Fields};
@@ -23,7 +24,7 @@ pub struct Totals {
     pub initiations: u64,
     /// Topology-changing removals by kind: perforation, disconnection, both, vanish,
     /// cavity (the event codes 1-5).
-    pub topology_events: [u64; 5],
+    pub topology_events: TopologyCounts,
     /// Refills refused because they would have bridged marrow.
     pub blocked_refills: u64,
     /// Refill steps held below the threshold because they would have split the marrow.
