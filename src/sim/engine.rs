@@ -28,6 +28,7 @@ use crate::morphometry::{local_thickness, Phase as MaskPhase};
 use crate::output::OutputError;
 use crate::pharmacology::{DrugKind, Exposure, Pharmacology, Readouts};
 
+use super::cadence::{Cadence, Due};
 use super::clinical::ClinicalBaseline;
 use super::clock::Clock;
 use super::dosing;
@@ -50,16 +51,13 @@ pub enum SimError {
     Output(#[from] OutputError),
 }
 
-/// Days between updates of the field geometry from the lattice: bone moves by a few
-/// um a week, far below a field cell.
-const GEOMETRY_EVERY_DAYS: u64 = 7;
-
 /// A simulation: the world, its rules, schedules and clock.
 pub struct Simulation {
     pub(super) world: World,
     rules: Rules,
     pub(super) pharmacology: Pharmacology,
     clock: Clock,
+    cadence: Cadence,
     run: RunConfig,
     pub(super) step: u64,
     pub(super) started: bool,
@@ -93,6 +91,7 @@ impl Simulation {
     pub fn new(config: &Config, lattice: Lattice) -> Result<Self, SimError> {
         let clock = Clock::new(&config.run);
         let rules = Rules::new(&config.cells, lattice.voxel_um, clock.dt_days());
+        let cadence = Cadence::new(clock, &config.run, rules.cells.mechanics.check_every_days);
         let mut world = World::new(config, lattice, &rules)?;
         let pharmacology = Pharmacology::from_config(config);
         if rules.cells.tcell.enabled {
@@ -114,6 +113,7 @@ impl Simulation {
             rules,
             pharmacology,
             clock,
+            cadence,
             run: config.run.clone(),
             step: 0,
             started: false,
@@ -141,6 +141,12 @@ impl Simulation {
     /// The clock.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// Whether a checkpoint is due now, after the steps run so far (see
+    /// [`Cadence::checkpoint_after`]).
+    pub fn checkpoint_due(&self) -> bool {
+        self.cadence.checkpoint_after(self.step)
     }
 
     /// The run settings.
@@ -181,8 +187,9 @@ impl Simulation {
         }
         self.started = true;
         let exposure = self.pharmacology.current(self.clock.day_at(0));
-        self.secrete_and_solve(&exposure, true)?;
-        self.measure_and_record(sink, &exposure, true)
+        let due = self.cadence.start();
+        self.secrete_and_solve(&exposure, due)?;
+        self.measure_and_record(sink, &exposure, due)
     }
 
     /// Runs every remaining step, calling `progress` after each.
@@ -200,17 +207,13 @@ impl Simulation {
         Ok(())
     }
 
-    fn secrete_and_solve(&mut self, exposure: &Exposure, force: bool) -> Result<(), SimError> {
+    fn secrete_and_solve(&mut self, exposure: &Exposure, due: Due) -> Result<(), SimError> {
         let (w, r, b) = (&mut self.world, &self.rules, &mut self.buffers);
         self.timers
             .time(Stage::Secrete, || secrete::secrete(w, r, exposure, b))?;
-        let spd = self.clock.steps_per_day;
-        let s = self.step;
-        let solve = force || s.is_multiple_of(u64::from(self.run.field_solve_every_steps));
-        let geometry = s > 0 && s.is_multiple_of(GEOMETRY_EVERY_DAYS * spd);
         let species = &self.species;
         self.timers.time(Stage::SolveFields, || {
-            secrete::solve(w, species, solve, geometry)
+            secrete::solve(w, species, due.solve, due.geometry)
         })?;
         Ok(())
     }
@@ -222,6 +225,7 @@ impl Simulation {
             return Ok(());
         }
         let day = self.clock.day_at(self.step);
+        let due = self.cadence.step(self.step);
         let (pharmacology, readouts) = (&mut self.pharmacology, &self.readouts);
         let world = &mut self.world;
         let exposure = self.timers.time(Stage::Exposure, || {
@@ -229,7 +233,7 @@ impl Simulation {
             dosing::bind(world, &exposure);
             exposure
         });
-        self.secrete_and_solve(&exposure, false)?;
+        self.secrete_and_solve(&exposure, due)?;
         let intents = {
             let view = View {
                 lattice: &self.world.lattice,
@@ -260,10 +264,7 @@ impl Simulation {
             .timers
             .time(Stage::ApplyEvents, || apply_events(w, r, c, intents, s));
         self.step += 1;
-        let every = (r.cells.mechanics.check_every_days * c.steps_per_day as f64)
-            .round()
-            .max(1.0) as u64;
-        if self.step.is_multiple_of(every) {
+        if due.mechanics {
             self.timers.time(Stage::ApplyEvents, || {
                 let disuse =
                     mechanics::disuse_threshold(&r.cells.mechanics, exposure.estrogen_deficiency);
@@ -273,11 +274,6 @@ impl Simulation {
         for record in &closed {
             sink.bmu(record).map_err(SimError::Output)?;
         }
-        let due = self.clock.whole_day_at(self.step).is_some_and(|d| {
-            d == self.clock.days as i64
-                || d.rem_euclid(i64::from(self.run.measure_every_days)) == 0
-                || self.snapshot_due(d)
-        });
         let events = std::mem::take(&mut self.events);
         let clock = self.clock;
         self.timers
@@ -287,37 +283,21 @@ impl Simulation {
                 }
                 Ok(())
             })?;
-        if due {
+        if due.measure || due.snapshot {
             let exposure = self.pharmacology.current(self.day());
-            self.measure_and_record(sink, &exposure, false)?;
+            self.measure_and_record(sink, &exposure, due)?;
         }
         Ok(())
-    }
-
-    /// Whether the row of `day` carries the structural morphometry: the first row,
-    /// the last day and every `run.structure_every_days` (never if 0).
-    fn structure_due(&self, day: i64, first: bool) -> bool {
-        let every = i64::from(self.run.structure_every_days);
-        every > 0 && (first || day == self.clock.days as i64 || day.rem_euclid(every) == 0)
-    }
-
-    fn snapshot_due(&self, day: i64) -> bool {
-        let every = i64::from(self.run.snapshot_every_days);
-        day >= 0 && (day == self.clock.days as i64 || (every > 0 && day % every == 0))
     }
 
     fn measure_and_record(
         &mut self,
         sink: &mut dyn Sink,
         exposure: &Exposure,
-        first: bool,
+        due: Due,
     ) -> Result<(), SimError> {
         let day = self.clock.whole_day_at(self.step).unwrap_or(0);
-        let row_due = first
-            || day == self.clock.days as i64
-            || day.rem_euclid(i64::from(self.run.measure_every_days)) == 0;
-        let snapshot = self.snapshot_due(day);
-        let structure = self.structure_due(day, first);
+        let (row_due, snapshot, structure) = (due.measure, due.snapshot, due.structure);
         let (w, last, dt) = (&self.world, &self.last_totals, self.clock.dt_days());
         let clinical = &self.clinical;
         let baseline = &mut self.baseline;

@@ -5,6 +5,7 @@
 //! [`Sink`] receives what it records ([`record`]); [`checkpoint`] saves and restores
 //! it between steps.
 
+pub mod cadence;
 pub mod checkpoint;
 pub mod clinical;
 pub mod clock;
@@ -21,6 +22,7 @@ pub mod stages;
 pub mod surface;
 pub mod world;
 
+pub use cadence::{Cadence, Due};
 pub use checkpoint::{CheckpointError, CHECKPOINT_FORMAT};
 pub use clock::Clock;
 pub use engine::{SimError, Simulation};
