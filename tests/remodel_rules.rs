@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use trabecula::cells::osteoblast::Cavities;
+use trabecula::cells::cavity::Cavities;
 use trabecula::cells::topology::{TopologyEvent, TopologyKind};
 use trabecula::cells::Rules;
 use trabecula::config;
@@ -16,7 +16,6 @@ use trabecula::lattice::memory::flags;
 use trabecula::lattice::Lattice;
 use trabecula::sim::clock::Clock;
 use trabecula::sim::mechanics::{mark_unloaded, CutGuard};
-use trabecula::sim::remodel::{deposit, mineralize, resorb, StepLog};
 use trabecula::sim::world::World;
 
 const N: usize = 12;
@@ -53,12 +52,30 @@ fn world(bone: impl Fn(usize, usize, usize) -> bool) -> (World, Rules, u32) {
     (world, rules, site)
 }
 
-fn log(events: &mut Vec<TopologyEvent>, guard: CutGuard) -> StepLog<'_> {
-    StepLog {
-        step: 1,
-        guard,
-        events,
-    }
+/// Site `site` resorbs up to `amount` of voxel `j` in step 1 through the bone handle,
+/// under `guard`, logging to `events`.
+fn resorb(
+    w: &mut World,
+    rules: &Rules,
+    site: u32,
+    j: usize,
+    amount: f32,
+    guard: CutGuard,
+    events: &mut Vec<TopologyEvent>,
+) {
+    w.bone(rules, 1, events).resorb(site, j, amount, &guard);
+}
+
+/// Site `site` deposits up to `amount` into voxel `v` in step `step` through the bone
+/// handle; returns the volume added, um^3.
+fn deposit(w: &mut World, rules: &Rules, site: u32, v: usize, amount: f32, step: u64) -> f64 {
+    w.bone(rules, step, &mut Vec::new()).form(site, v, amount)
+}
+
+/// One step of mineralization through the bone handle.
+fn mineralize(w: &mut World, rules: &Rules, clock: &Clock) {
+    w.bone(rules, 0, &mut Vec::new())
+        .mineralize(clock.steps_per_day);
 }
 
 /// Resorbs all of voxel `j` for `site`, unguarded, logging to `events`.
@@ -69,7 +86,7 @@ fn resorb_whole(
     j: usize,
     events: &mut Vec<TopologyEvent>,
 ) {
-    resorb(w, rules, site, j, 1.0, &mut log(events, CutGuard::NONE));
+    resorb(w, rules, site, j, 1.0, CutGuard::NONE, events);
 }
 
 fn idx(x: usize, y: usize, z: usize) -> usize {
@@ -193,7 +210,7 @@ fn the_strut_guard_holds_a_cut_just_above_the_threshold() {
     let j = idx(6, 6, 6);
     let guard = CutGuard::new(7, 1.0, 0.0);
     let mut events = Vec::new();
-    resorb(&mut w, &rules, site, j, 1.0, &mut log(&mut events, guard));
+    resorb(&mut w, &rules, site, j, 1.0, guard, &mut events);
     assert!(events.is_empty(), "no cut");
     assert_eq!(w.mask.data[j], 1);
     assert!(w.lattice.bone_fraction[j] > 0.5 && w.lattice.bone_fraction[j] < 0.51);
@@ -201,7 +218,7 @@ fn the_strut_guard_holds_a_cut_just_above_the_threshold() {
     // Without estrogen the guard is gone and the rod is cut.
     let guard = CutGuard::new(7, 1.0, 1.0);
     let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
-    resorb(&mut w, &rules, site, j, 1.0, &mut log(&mut events, guard));
+    resorb(&mut w, &rules, site, j, 1.0, guard, &mut events);
     assert_eq!(events.len(), 1);
     assert_eq!(w.mask.data[j], 0);
     // Bone off the load-bearing structure is not guarded: a full guard lets the cut
@@ -210,7 +227,7 @@ fn the_strut_guard_holds_a_cut_just_above_the_threshold() {
     let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
     w.memory.set(j, flags::UNLOADED, true);
     let mut events = Vec::new();
-    resorb(&mut w, &rules, site, j, 1.0, &mut log(&mut events, guard));
+    resorb(&mut w, &rules, site, j, 1.0, guard, &mut events);
     assert_eq!(events.len(), 1, "an unloaded rod is cut");
     assert_eq!(w.mask.data[j], 0);
     // A partial guard holds a share of sites, the same answer at every step.

@@ -257,11 +257,11 @@ pub fn measure(
     };
     let per_year = |v: f64| if years > 0.0 { v / years } else { 0.0 };
     let acf = if mean_surface > 0.0 {
-        per_year((t.activated_voxels - since.activated_voxels) as f64 / mean_surface)
+        per_year((t.bone.activated_voxels - since.bone.activated_voxels) as f64 / mean_surface)
     } else {
         0.0
     };
-    let ev = &t.topology_events;
+    let ev = &t.bone.topology_events;
     let (resorbing, reversal, forming) = world.bmus.phase_counts();
     let (bone, mineral) = world
         .lattice
@@ -311,8 +311,12 @@ pub fn measure(
         bmus_forming: forming as f64,
         bmus_activated_total: f64::from(world.bmus.issued()),
         activation_frequency_per_y: acf,
-        resorption_rate_per_y: per_year((t.resorbed_um3 - since.resorbed_um3) * 1e-9 / tissue_mm3),
-        formation_rate_per_y: per_year((t.formed_um3 - since.formed_um3) * 1e-9 / tissue_mm3),
+        resorption_rate_per_y: per_year(
+            (t.bone.resorbed_um3 - since.bone.resorbed_um3) * 1e-9 / tissue_mm3,
+        ),
+        formation_rate_per_y: per_year(
+            (t.bone.formed_um3 - since.bone.formed_um3) * 1e-9 / tissue_mm3,
+        ),
         mineral_fraction: if bone > 0.0 { mineral / bone } else { 0.0 },
         rankl_pm: conc(Species::Rankl),
         free_rankl_pm: marrow_mean(world, &world.signals.free_rankl_pm),

@@ -14,12 +14,10 @@ pub mod engine;
 pub mod load;
 pub mod measure;
 pub mod mechanics;
-pub mod pieces;
+mod pipeline;
 pub mod record;
-pub mod remodel;
 pub mod secrete;
 pub mod stages;
-pub mod surface;
 pub mod world;
 
 pub use cadence::{Cadence, Due};
