@@ -5,6 +5,7 @@
 //! over it. The pieces, one concept per module:
 //!
 //! - [`config`]: TOML configuration, read into a raw form and validated in one place.
+//! - [`grid`]: dense 3-D voxel grids, the bone mask and voxel neighbourhoods.
 //! - [`lattice`]: the voxel lattice of bone volume fraction, the synthetic trabecular
 //!   generator and micro-CT import.
 //! - [`morphometry`]: BV/TV, thickness and spacing by distance transform, Euler
@@ -18,8 +19,8 @@
 //! - [`files`]: writing to paths a user named: one writer per output (a lock), and
 //!   temporary files that cannot take a user's file's name.
 //! - [`output`]: the HDF5 result file; the only module that touches the HDF5 crate.
-//! - [`sim`]: the engine: step clock, counter-based random streams, pipeline stages,
-//!   clinical readouts.
+//! - [`random`]: counter-based random streams keyed by (seed, step, id, purpose).
+//! - [`sim`]: the engine: step clock, pipeline stages, clinical readouts.
 //! - [`sweep`]: parameter sweeps: sweep files, plans, tasks, SLURM array scripts,
 //!   collected results.
 //! - [`validate`]: the calibration targets of the science reference, run and compared.
@@ -38,6 +39,7 @@ pub mod lattice;
 pub mod morphometry;
 pub mod output;
 pub mod pharmacology;
+pub mod random;
 pub mod sim;
 pub mod sweep;
 pub mod validate;

@@ -2,20 +2,22 @@
 //! plate (a perforation) may be refilled from its rim, a cut rod (a disconnection)
 //! never is; a refill that would bridge separate bone waits below the threshold and
 //! does not hold back the wall above it; marrow walled in by a refill is filled with
-//! it when the pocket is small; and bone cut off from the load-bearing structure is
-//! marked unloaded, with the marrow that touches it.
+//! it when the pocket is small; bone cut off from the load-bearing structure is
+//! marked unloaded, with the marrow that touches it; and the bone handle these go
+//! through keeps the mask, surface counts, totals and topology events in agreement
+//! with the lattice.
 
 use std::path::Path;
 
-use trabecula::cells::osteoblast::Cavities;
-use trabecula::cells::Rules;
+use trabecula::cells::cavity::Cavities;
+use trabecula::cells::topology::{TopologyEvent, TopologyKind};
+use trabecula::cells::{Rules, Surface};
 use trabecula::config;
 use trabecula::grid::{BoneMask, Dims};
 use trabecula::lattice::memory::flags;
 use trabecula::lattice::Lattice;
 use trabecula::sim::clock::Clock;
 use trabecula::sim::mechanics::{mark_unloaded, CutGuard};
-use trabecula::sim::remodel::{deposit, mineralize, resorb, StepLog, TopologyEvent};
 use trabecula::sim::world::World;
 
 const N: usize = 12;
@@ -52,12 +54,30 @@ fn world(bone: impl Fn(usize, usize, usize) -> bool) -> (World, Rules, u32) {
     (world, rules, site)
 }
 
-fn log(events: &mut Vec<TopologyEvent>, guard: CutGuard) -> StepLog<'_> {
-    StepLog {
-        step: 1,
-        guard,
-        events,
-    }
+/// Site `site` resorbs up to `amount` of voxel `j` in step 1 through the bone handle,
+/// under `guard`, logging to `events`.
+fn resorb(
+    w: &mut World,
+    rules: &Rules,
+    site: u32,
+    j: usize,
+    amount: f32,
+    guard: CutGuard,
+    events: &mut Vec<TopologyEvent>,
+) {
+    w.bone(rules, 1, events).resorb(site, j, amount, &guard);
+}
+
+/// Site `site` deposits up to `amount` into voxel `v` in step `step` through the bone
+/// handle; returns the volume added, um^3.
+fn deposit(w: &mut World, rules: &Rules, site: u32, v: usize, amount: f32, step: u64) -> f64 {
+    w.bone(rules, step, &mut Vec::new()).form(site, v, amount)
+}
+
+/// One step of mineralization through the bone handle.
+fn mineralize(w: &mut World, rules: &Rules, clock: &Clock) {
+    w.bone(rules, 0, &mut Vec::new())
+        .mineralize(clock.steps_per_day);
 }
 
 /// Resorbs all of voxel `j` for `site`, unguarded, logging to `events`.
@@ -68,7 +88,7 @@ fn resorb_whole(
     j: usize,
     events: &mut Vec<TopologyEvent>,
 ) {
-    resorb(w, rules, site, j, 1.0, &mut log(events, CutGuard::NONE));
+    resorb(w, rules, site, j, 1.0, CutGuard::NONE, events);
 }
 
 fn idx(x: usize, y: usize, z: usize) -> usize {
@@ -83,7 +103,11 @@ fn a_hole_through_a_plate_is_refilled_but_a_cut_rod_is_not() {
     let mut events = Vec::new();
     resorb_whole(&mut w, &rules, site, j, &mut events);
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, 1, "a hole through a plate is a perforation");
+    assert_eq!(
+        events[0].kind,
+        TopologyKind::Perforation,
+        "a hole through a plate is a perforation"
+    );
     assert!(!w.memory.has(j, flags::BLOCKED));
     let added = deposit(&mut w, &rules, site, j, 1.0, 2);
     assert!(added > 0.0);
@@ -93,7 +117,11 @@ fn a_hole_through_a_plate_is_refilled_but_a_cut_rod_is_not() {
     let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
     let mut events = Vec::new();
     resorb_whole(&mut w, &rules, site, j, &mut events);
-    assert_eq!(events[0].kind, 2, "cutting a rod is a disconnection");
+    assert_eq!(
+        events[0].kind,
+        TopologyKind::Disconnection,
+        "cutting a rod is a disconnection"
+    );
     assert!(w.memory.has(j, flags::BLOCKED));
     assert_eq!(deposit(&mut w, &rules, site, j, 1.0, 2), 0.0);
     assert_eq!(w.mask.data[j], 0, "a severed strut stays severed");
@@ -184,7 +212,7 @@ fn the_strut_guard_holds_a_cut_just_above_the_threshold() {
     let j = idx(6, 6, 6);
     let guard = CutGuard::new(7, 1.0, 0.0);
     let mut events = Vec::new();
-    resorb(&mut w, &rules, site, j, 1.0, &mut log(&mut events, guard));
+    resorb(&mut w, &rules, site, j, 1.0, guard, &mut events);
     assert!(events.is_empty(), "no cut");
     assert_eq!(w.mask.data[j], 1);
     assert!(w.lattice.bone_fraction[j] > 0.5 && w.lattice.bone_fraction[j] < 0.51);
@@ -192,7 +220,7 @@ fn the_strut_guard_holds_a_cut_just_above_the_threshold() {
     // Without estrogen the guard is gone and the rod is cut.
     let guard = CutGuard::new(7, 1.0, 1.0);
     let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
-    resorb(&mut w, &rules, site, j, 1.0, &mut log(&mut events, guard));
+    resorb(&mut w, &rules, site, j, 1.0, guard, &mut events);
     assert_eq!(events.len(), 1);
     assert_eq!(w.mask.data[j], 0);
     // Bone off the load-bearing structure is not guarded: a full guard lets the cut
@@ -201,7 +229,7 @@ fn the_strut_guard_holds_a_cut_just_above_the_threshold() {
     let (mut w, rules, site) = world(|_, y, z| y == 6 && z == 6);
     w.memory.set(j, flags::UNLOADED, true);
     let mut events = Vec::new();
-    resorb(&mut w, &rules, site, j, 1.0, &mut log(&mut events, guard));
+    resorb(&mut w, &rules, site, j, 1.0, guard, &mut events);
     assert_eq!(events.len(), 1, "an unloaded rod is cut");
     assert_eq!(w.mask.data[j], 0);
     // A partial guard holds a share of sites, the same answer at every step.
@@ -245,4 +273,81 @@ fn new_bone_mineralizes_through_both_phases_towards_the_maximum() {
     let expected = m.max_fraction - (m.max_fraction - m.primary_fraction) * (1.0 - k).powi(365);
     assert!((year - expected).abs() < 1e-3, "{year} vs {expected}");
     assert!(year > 0.35);
+}
+
+/// The books the bone handle keeps agree with the lattice they describe: the mask is
+/// the thresholded lattice, the bone sum its sum, the surface counts a fresh count,
+/// the topology totals the events, the remodeling totals and the site's tally the
+/// bone that went.
+fn assert_books_agree(w: &World, rules: &Rules, events: &[TopologyEvent], bone_at_start: f64) {
+    for (v, &f) in w.lattice.bone_fraction.iter().enumerate() {
+        assert_eq!(w.mask.data[v] != 0, f >= 0.5, "mask at voxel {v}");
+    }
+    let sum: f64 = w.lattice.bone_fraction.iter().map(|&f| f64::from(f)).sum();
+    assert!((w.bone_sum - sum).abs() < 1e-6, "{} vs {sum}", w.bone_sum);
+    let mut memory = w.memory.clone();
+    let rebuilt = Surface::build(*w.fields.grid(), &w.mask, &mut memory);
+    assert_eq!(w.surface, rebuilt, "surface counts");
+    assert_eq!(memory.flags, w.memory.flags, "surface and lining flags");
+    let t = &w.totals.bone;
+    for kind in TopologyKind::ALL {
+        let logged = events.iter().filter(|e| e.kind == kind).count() as u64;
+        assert_eq!(t.topology_events.get(kind), logged, "{kind:?}");
+    }
+    let net_um3 = (bone_at_start - w.bone_sum) * rules.voxel_um3();
+    assert!((t.resorbed_um3 - t.formed_um3 - net_um3).abs() < 1e-3 * rules.voxel_um3());
+}
+
+#[test]
+fn the_bone_handle_keeps_mask_surface_totals_and_events_consistent() {
+    // A plate at z = 2 with a pillar on it at (6, 6, 3..=5) carrying a small cap at
+    // z = 6: cutting the pillar's foot leaves pillar and cap, 4 voxels, floating.
+    let (mut w, rules, site) = world(|x, y, z| {
+        z == 2
+            || (x == 6 && y == 6 && (3..=5).contains(&z))
+            || (z == 6 && y == 6 && (6..=7).contains(&x))
+    });
+    let start = w.bone_sum;
+    let mut events = Vec::new();
+    resorb(
+        &mut w,
+        &rules,
+        site,
+        idx(6, 6, 3),
+        1.0,
+        CutGuard::NONE,
+        &mut events,
+    );
+    let kinds: Vec<TopologyKind> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [TopologyKind::Disconnection, TopologyKind::FragmentVanished],
+        "the cut, then the fragment it left"
+    );
+    for v in [idx(6, 6, 4), idx(6, 6, 6), idx(7, 6, 6)] {
+        assert_eq!(
+            w.lattice.bone_fraction[v], 0.0,
+            "the fragment is resorbed whole"
+        );
+    }
+    assert_books_agree(&w, &rules, &events, start);
+    // A pit in the plate, half refilled.
+    let pit = idx(3, 3, 2);
+    resorb(&mut w, &rules, site, pit, 1.0, CutGuard::NONE, &mut events);
+    let formed = deposit(&mut w, &rules, site, pit, 0.3, 2);
+    assert!((formed - 0.3 * rules.voxel_um3()).abs() < 1e-3);
+    assert_books_agree(&w, &rules, &events, start);
+    let b = w.bmus.get(site).unwrap().clone();
+    let t = &w.totals.bone;
+    assert_eq!(
+        (b.resorbed_um3, b.formed_um3),
+        (t.resorbed_um3, t.formed_um3)
+    );
+    // Closing the site clears its cavity: its voxels are lining surface again.
+    let cavity = w.bone(&rules, 3, &mut events).close_site(&b);
+    assert_eq!(cavity.first_layer, 2, "the pillar's foot and the pit");
+    assert!(w.bmus.get(site).is_none());
+    assert!(w.memory.site.iter().all(|&s| s == 0));
+    assert_books_agree(&w, &rules, &events, start);
+    assert!(w.memory.has(pit, flags::LINING));
 }

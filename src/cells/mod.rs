@@ -1,44 +1,58 @@
-//! The cell populations and their rules.
+//! The cell populations, their rules, and the one handle through which they change
+//! the bone.
 //!
 //! Populations are structs of arrays with stable ids, kept sorted by id:
 //! [`Osteoclasts`] (nuclei, age, site, drug load), [`Osteoblasts`] (age, programmed
 //! active life, the refill still owed at their voxel), [`TCells`] (resting or
 //! activated). The osteoclast-precursor pool is one count for the marrow of the domain
 //! ([`PrecursorPool`]); lining cells cover every quiescent surface voxel and are
-//! counted per field cell, not stored one by one; the marrow stromal and monocyte
-//! background is a uniform production ([`marrow`]). Remodeling sites (BMUs) are
-//! tracked with ids from activation to the end of refill ([`bmu`]).
+//! counted per field cell, not stored one by one ([`surface`]); the marrow stromal and
+//! monocyte background is a uniform production ([`marrow`]). Remodeling sites (BMUs)
+//! are tracked with ids from activation to the end of refill ([`bmu`]).
 //!
 //! Every rule reads a read-only [`View`] of the world and returns an *intent* (resorb
 //! these voxels, move there, die, divide); the engine applies intents serially in id
 //! order, so two cells claiming one voxel are resolved by id, never by thread timing.
 //! Each decision draws from its own counter-based stream keyed by (seed, step, id,
-//! purpose) ([`crate::sim::rng`]).
+//! purpose) ([`crate::random`]).
 //!
-//! Rules and their sources: [`osteoclast`], [`osteoblast`], [`tcell`], [`precursor`];
-//! parameters: [`crate::config::cells`].
+//! Each population's module holds its whole life: its decision (`decide`) and how
+//! that decision is applied (`apply`), births and deaths included. Applying changes
+//! the bone only through [`bone::Bone`], which keeps the lattice, the bone mask, the
+//! cavity memory ([`cavity`]), the surface counts, the sites and the topology events
+//! ([`topology`]) consistent.
+//!
+//! Rules and their sources: [`osteoclast`], [`osteoblast`], [`tcell`], [`precursor`],
+//! [`bmu`], [`mechanics`]; parameters: [`crate::config::cells`].
 
 pub mod bmu;
+pub mod bone;
+pub mod cavity;
 pub mod marrow;
-pub mod neighbours;
+pub mod mechanics;
 pub mod osteoblast;
 pub mod osteoclast;
 pub mod precursor;
 pub mod signals;
+pub mod surface;
 pub mod tcell;
+pub mod topology;
 
-pub use bmu::{Bmu, BmuRecord, Bmus, Phase};
+pub use bmu::{Bmu, BmuRecord, Bmus, Phase, SiteIntent};
+pub use bone::{Bone, BoneParts, BoneTotals};
 pub use osteoblast::{ObFate, ObIntent, Osteoblasts};
 pub use osteoclast::{OcIntent, Osteoclasts};
-pub use precursor::PrecursorPool;
+pub use precursor::{Fusions, PrecursorPool};
 pub use signals::Signals;
+pub use surface::Surface;
 pub use tcell::{TCells, TcIntent};
 
 use crate::config::cells::CellsConfig;
+use crate::grid::neighbours;
 use crate::grid::BoneMask;
 use crate::lattice::{Lattice, VoxelMemory};
 use crate::pharmacology::Exposure;
-use crate::sim::rng::{Purpose, Stream, StreamKey};
+use crate::random::{Purpose, Stream, StreamKey};
 
 /// Step-independent numbers the rules derive from the config and the lattice.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,8 +115,8 @@ pub struct View<'a> {
 impl View<'_> {
     /// The cavities' refill state.
     #[inline]
-    pub fn cavities(&self) -> osteoblast::Cavities<'_> {
-        osteoblast::Cavities {
+    pub fn cavities(&self) -> cavity::Cavities<'_> {
+        cavity::Cavities {
             lattice: self.lattice,
             mask: self.mask,
             memory: self.memory,
@@ -133,6 +147,36 @@ impl View<'_> {
         neighbours::face(self.lattice.dims, i)
             .iter()
             .any(|j| self.is_bone(j))
+    }
+}
+
+/// Cell ids, issued in increasing order from 1, never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct CellIds(u64);
+
+impl Default for CellIds {
+    fn default() -> Self {
+        Self(1)
+    }
+}
+
+impl CellIds {
+    /// Ids from `next` on.
+    pub fn starting_at(next: u64) -> Self {
+        Self(next)
+    }
+
+    /// The id the next cell will take.
+    pub fn next(&self) -> u64 {
+        self.0
+    }
+
+    /// A fresh id.
+    pub fn take(&mut self) -> u64 {
+        let id = self.0;
+        self.0 += 1;
+        id
     }
 }
 

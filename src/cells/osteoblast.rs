@@ -20,7 +20,7 @@
 //!   step (`MAR / voxel_um` of the voxel's volume; MAR times the drugs' activity factor) into the voxel it sits in, up to
 //!   the voxel's refill target, and only where bone exists to build on (the voxel
 //!   itself or one across a face). Filling that would join separate bone or close a
-//!   tunnel is refused by the engine (the voxel is then blocked): osteoblasts cannot
+//!   tunnel is refused by the bone handle (the voxel is then blocked): osteoblasts cannot
 //!   bridge marrow, so a severed strut stays severed.
 //! - **Move.** A cavity is refilled from its floor up: a voxel is filled only once no
 //!   deeper voxel of its cavity across a face owes refill, so no marrow is walled in;
@@ -36,6 +36,11 @@
 //!   estrogen is low. A voxel whose refill was refused (it would bridge marrow) does
 //!   not hold the wall above it back.
 //!
+//! The intents are applied in id order ([`Osteoblasts::apply`]): each active
+//! osteoblast forms through the bone handle and moves if its next voxel is still
+//! free; then the finished and the dead leave their voxels and sites. Recruits join
+//! when their site applies its intent ([`super::bmu::apply`]).
+//!
 //! # Stochasticity
 //! One stream per osteoblast and step ([`Purpose::Remodel`]) for the fate at the end; one stream per site and step ([`Purpose::Birth`]) for recruitment and
 //! the programmed lives of the recruits, drawn in the site's voxel order.
@@ -43,15 +48,15 @@
 use rayon::prelude::*;
 
 use super::bmu::Bmu;
-use super::neighbours;
+use super::bone::Bone;
+use super::cavity::REFILL_EPS;
+use super::mechanics::is_unloaded;
 use super::osteoclast::retain_by;
 use super::signals::hill;
 use super::{normal, View};
+use crate::grid::neighbours;
 use crate::lattice::memory::flags;
-use crate::sim::rng::Purpose;
-
-/// Refill below this much bone fraction counts as done.
-pub const REFILL_EPS: f32 = 1e-4;
+use crate::random::Purpose;
 
 /// Osteoblasts, struct of arrays sorted by id.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -145,6 +150,42 @@ impl Osteoblasts {
             .collect()
     }
 
+    /// Applies this step's `intents` (from [`Self::decide`]) in id order: the active
+    /// form through `bone` and move on to a free voxel; then those whose work ended
+    /// (lining cells, apoptosis) leave their voxels, their sites and the population.
+    pub fn apply(&mut self, intents: &[ObIntent], bone: &mut Bone<'_>) {
+        for (i, intent) in intents.iter().enumerate() {
+            self.life_used_days[i] = intent.life_used_days;
+            if intent.fate != ObFate::Active {
+                continue;
+            }
+            let v = self.voxel[i] as usize;
+            let site = self.site[i];
+            if intent.deposit > 0.0 {
+                let um3 = bone.form(site, v, intent.deposit);
+                self.formed_um3[i] += um3 as f32;
+            }
+            if let Some(u) = intent.move_to {
+                let u = u as usize;
+                if !bone.holds_osteoblast(u) {
+                    bone.osteoblast_leaves(v);
+                    bone.osteoblast_arrives(u);
+                    self.voxel[i] = u as u32;
+                }
+            }
+        }
+        let keep: Vec<bool> = intents.iter().map(|i| i.fate == ObFate::Active).collect();
+        for (i, intent) in intents.iter().enumerate() {
+            if intent.fate != ObFate::Active {
+                bone.osteoblast_leaves(self.voxel[i] as usize);
+                if let Some(b) = bone.site_mut(self.site[i]) {
+                    b.osteoblasts_alive -= 1;
+                }
+            }
+        }
+        self.retain(&keep);
+    }
+
     fn decide_one(&self, i: usize, view: &View<'_>) -> ObIntent {
         let rules = view.rules;
         let c = &rules.cells.osteoblast;
@@ -188,87 +229,13 @@ impl Osteoblasts {
     }
 }
 
-/// The refill state of cavities, read from the lattice, the bone mask and the cavity
-/// memory (usable outside the decide stage).
-#[derive(Clone, Copy)]
-pub struct Cavities<'a> {
-    /// Bone fractions.
-    pub lattice: &'a crate::lattice::Lattice,
-    /// Bone mask.
-    pub mask: &'a crate::grid::BoneMask,
-    /// Cavity memory.
-    pub memory: &'a crate::lattice::VoxelMemory,
-}
-
-impl Cavities<'_> {
-    /// Bone fraction voxel `v` still owes to its site `site` (0 if it is not in that
-    /// site's cavity or its refill is blocked).
-    #[inline]
-    pub fn owed(&self, v: usize, site: u32) -> f32 {
-        let m = self.memory;
-        if m.site[v] != site || m.has(v, flags::BLOCKED) {
-            return 0.0;
-        }
-        (m.refill_target[v] - self.lattice.bone_fraction[v]).max(0.0)
-    }
-
-    /// Whether voxel `v` of site `site` can be filled now: it owes refill, it has bone
-    /// to build on, and no deeper voxel of the site across its faces still owes: a
-    /// cavity is refilled from its floor up, so no marrow is walled in.
-    #[inline]
-    pub fn fillable(&self, v: usize, site: u32) -> bool {
-        let m = self.memory;
-        let dims = self.lattice.dims;
-        let supported = || {
-            neighbours::face(dims, v)
-                .iter()
-                .any(|u| self.mask.data[u] != 0)
-        };
-        self.owed(v, site) > REFILL_EPS
-            && (self.mask.data[v] != 0 || supported())
-            && neighbours::face(dims, v).iter().all(|u| {
-                !(m.site[u] == site
-                    && m.depth[u] > m.depth[v]
-                    && !m.has(u, flags::DEFERRED)
-                    && self.owed(u, site) > REFILL_EPS)
-            })
-    }
-
-    /// Whether an osteoblast can be recruited to voxel `v` of site `site`: it can be
-    /// filled now (the reversal surface on the cavity floor first, then each layer
-    /// whose floor is done), has never held an osteoblast this cycle, and is free. A
-    /// voxel whose osteoblast died before filling it is not recruited to again, and
-    /// nothing above it can be filled.
-    pub fn recruitable(&self, v: usize, site: u32) -> bool {
-        let m = self.memory;
-        self.fillable(v, site)
-            && !m.has(v, flags::OSTEOBLAST)
-            && (!m.has(v, flags::VISITED) || self.team_next_to(v, site, flags::OSTEOBLAST))
-    }
-
-    /// Whether a face neighbour of voxel `v` in site `site`'s cavity has flag `bit`
-    /// (a living osteoblast, or one that has worked there).
-    pub fn team_next_to(&self, v: usize, site: u32, bit: u8) -> bool {
-        neighbours::face(self.lattice.dims, v)
-            .iter()
-            .any(|u| self.memory.site[u] == site && self.memory.has(u, bit))
-    }
-
-    /// Whether any voxel of site `bmu` can still recruit an osteoblast.
-    pub fn any_recruitable(&self, bmu: &Bmu) -> bool {
-        bmu.voxels
-            .iter()
-            .any(|&v| self.recruitable(v as usize, bmu.id))
-    }
-}
-
-/// See [`Cavities::owed`].
+/// See [`Cavities::owed`](super::cavity::Cavities::owed).
 #[inline]
 pub fn owed(view: &View<'_>, v: usize, site: u32) -> f32 {
     view.cavities().owed(v, site)
 }
 
-/// See [`Cavities::fillable`].
+/// See [`Cavities::fillable`](super::cavity::Cavities::fillable).
 #[inline]
 pub fn fillable(view: &View<'_>, v: usize, site: u32) -> bool {
     view.cavities().fillable(v, site)
@@ -287,7 +254,7 @@ fn next_voxel(view: &View<'_>, v: usize, site: u32) -> Option<usize> {
     })
 }
 
-/// See [`Cavities::recruitable`].
+/// See [`Cavities::recruitable`](super::cavity::Cavities::recruitable).
 pub fn recruitable(view: &View<'_>, v: usize, site: u32) -> bool {
     view.cavities().recruitable(v, site)
 }
@@ -321,7 +288,7 @@ pub fn recruit(bmu: &Bmu, view: &View<'_>) -> (Vec<(u32, f32)>, bool) {
         } else {
             c.recruitment_per_day * 2.0 * hill(tgfb, c.tgfb_half_pm)
         };
-        let usage = if crate::sim::mechanics::is_unloaded(view.memory, v) {
+        let usage = if is_unloaded(view.memory, v) {
             rules.cells.mechanics.unloaded_formation_fraction
         } else {
             1.0

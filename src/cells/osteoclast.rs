@@ -21,18 +21,24 @@
 //!   deficiency (estrogen raises the rate: Manolagas, Endocr Rev 2000), times the
 //!   factor of its bisphosphonate load ([`crate::pharmacology::bone_drug`]).
 //!
+//! The intents are applied in id order ([`Osteoclasts::apply`]): each living
+//! osteoclast resorbs through the bone handle (taking up the bisphosphonate its
+//! resorption releases) and moves if its target is still marrow; then the dying leave
+//! their sites, the last one ending its site's resorption. New osteoclasts are fused
+//! from the precursor pool ([`super::precursor`]).
+//!
 //! # Stochasticity
 //! One stream per osteoclast and step ([`Purpose::Remodel`]): first the apoptosis
 //! draw, then the move draw.
 
 use rayon::prelude::*;
 
-use super::neighbours;
+use super::bone::Bone;
+use super::cavity::cavity_layer;
+use super::mechanics::{is_unloaded, CutGuard};
 use super::{weighted_pick, View};
-use crate::grid::BoneMask;
-use crate::lattice::memory::NO_DIRECTION;
-use crate::lattice::VoxelMemory;
-use crate::sim::rng::Purpose;
+use crate::grid::neighbours;
+use crate::random::Purpose;
 
 /// Moves an osteoclast may make in one step while it has resorption budget left (it
 /// resorbs, moves on and resorbs again within the step, as a cell does within a day).
@@ -112,6 +118,42 @@ impl Osteoclasts {
             .collect()
     }
 
+    /// Applies this step's `intents` (from [`Self::decide`]) in id order: the living
+    /// resorb through `bone` (held back at loaded struts by `guard`), take up the drug
+    /// released and move; then the dying leave their sites and the population.
+    pub fn apply(&mut self, intents: &[OcIntent], bone: &mut Bone<'_>, guard: &CutGuard) {
+        for (i, intent) in intents.iter().enumerate() {
+            if intent.dies {
+                continue;
+            }
+            let site = self.site[i];
+            for &(j, amount) in &intent.resorb {
+                let released_fmol = bone.resorb(site, j as usize, amount, guard);
+                if released_fmol > 0.0 {
+                    self.drug_load[i] += released_fmol as f32;
+                }
+            }
+            if let Some(q) = intent.move_to {
+                if !bone.is_bone(q as usize) {
+                    self.voxel[i] = q;
+                }
+            }
+        }
+        let step = bone.step();
+        let keep: Vec<bool> = intents.iter().map(|i| !i.dies).collect();
+        for (i, intent) in intents.iter().enumerate() {
+            if intent.dies {
+                if let Some(b) = bone.site_mut(self.site[i]) {
+                    b.osteoclasts_alive -= 1;
+                    if b.osteoclasts_alive == 0 {
+                        b.resorption_end_step = Some(step);
+                    }
+                }
+            }
+        }
+        self.retain(&keep);
+    }
+
     fn decide_one(&self, i: usize, view: &View<'_>) -> OcIntent {
         let rules = view.rules;
         let c = &rules.cells;
@@ -180,7 +222,7 @@ impl Osteoclasts {
 
 /// Bone voxels across the faces of marrow voxel `p` that an osteoclast there may
 /// resorb, with their erosion layer: not below the pit depth (unloaded bone has
-/// none), not held by the strut guard ([`crate::sim::mechanics`]), and not under bone
+/// none), not held by the strut guard ([`super::mechanics`]), and not under bone
 /// (the voxel towards the cavity's surface must already be marrow: cavities are open
 /// pits with walls, never undercut).
 pub fn resorbable(view: &View<'_>, p: usize) -> Vec<(usize, u8)> {
@@ -195,7 +237,7 @@ pub fn resorbable(view: &View<'_>, p: usize) -> Vec<(usize, u8)> {
         .filter_map(|j| {
             let (layer, up) = cavity_layer(view.mask, view.memory, j);
             let open = neighbours::toward(dims, j, up).is_none_or(|a| !view.is_bone(a));
-            let unloaded = crate::sim::mechanics::is_unloaded(view.memory, j);
+            let unloaded = is_unloaded(view.memory, j);
             ((layer <= view.rules.max_depth_layers || unloaded) && open).then_some((j, layer))
         })
         .collect()
@@ -204,45 +246,6 @@ pub fn resorbable(view: &View<'_>, p: usize) -> Vec<(usize, u8)> {
 /// Erosion layer of bone voxel `j` (see [`cavity_layer`]).
 pub fn erosion_layer(view: &View<'_>, j: usize) -> u8 {
     cavity_layer(view.mask, view.memory, j).0
-}
-
-/// Erosion layer and "up" direction bone voxel `j` has, or would take if resorbed now.
-///
-/// A voxel already in a cavity keeps its recorded layer. Otherwise each marrow voxel
-/// across one of its faces offers a layer: untouched marrow offers layer 1 (with "up"
-/// pointing at it); a cavity voxel of layer `d` offers `d + 1` to the voxel below it
-/// (across the face opposite its "up" direction), `d - 1` (at least 1) to one above it,
-/// and `d` to one beside it, with its own "up" direction: cavities widen at depth, and
-/// depth is counted from the surface on which the cavity started. The smallest offer
-/// wins; 255 when no marrow touches the voxel.
-pub fn cavity_layer(mask: &BoneMask, memory: &VoxelMemory, j: usize) -> (u8, u8) {
-    if memory.site[j] != 0 && memory.depth[j] > 0 {
-        return (memory.depth[j], memory.up[j]);
-    }
-    let mut best = (u8::MAX, NO_DIRECTION);
-    for (k, dir) in neighbours::face_dirs(mask.dims, j).iter() {
-        if mask.data[k] != 0 {
-            continue;
-        }
-        let d = memory.depth[k];
-        let offer = if d == 0 || memory.up[k] == NO_DIRECTION {
-            (1, dir)
-        } else {
-            let up = memory.up[k];
-            let layer = if dir == up {
-                d.saturating_add(1)
-            } else if dir == up ^ 1 {
-                d.saturating_sub(1).max(1)
-            } else {
-                d
-            };
-            (layer, up)
-        };
-        if offer.0 < best.0 {
-            best = offer;
-        }
-    }
-    best
 }
 
 /// How attractive marrow voxel `q` is to an osteoclast: the resorbable bone next to it
@@ -259,7 +262,7 @@ fn choose_move(
     view: &View<'_>,
     p: usize,
     site: u32,
-    stream: &mut crate::sim::rng::Stream,
+    stream: &mut crate::random::Stream,
 ) -> Option<usize> {
     let dims = view.lattice.dims;
     let around = neighbours::all26(dims, p);

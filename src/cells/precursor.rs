@@ -20,6 +20,12 @@
 //!   lifetime grows exponentially with `k_rec S / apoptosis`). A recruit starts where
 //!   a random team member is.
 //!
+//! The fusions are applied in order ([`PrecursorPool::apply`]): recruits to their
+//! sites in site order, then new sites in draw order (on quiescent surface, then on
+//! unloaded surface, [`super::mechanics::unloaded_initiations`]), each only while the
+//! pool holds its nuclei and a new site only on a voxel still marrow; then the pool
+//! advances.
+//!
 //! # Stochasticity
 //! Activation: one stream per step for the whole domain ([`Purpose::Differentiate`],
 //! id 0): the number of new sites, then for each its field cell (weighted by lining
@@ -28,10 +34,14 @@
 
 use rayon::prelude::*;
 
-use super::View;
+use super::bmu::{Bmus, Phase};
+use super::bone::Bone;
+use super::mechanics::unloaded_initiations;
+use super::osteoclast::Osteoclasts;
+use super::{CellIds, Rules, View};
 use crate::config::cells::PrecursorConfig;
 use crate::lattice::memory::flags;
-use crate::sim::rng::{Purpose, Stream};
+use crate::random::{Purpose, Stream};
 
 /// The marrow's pool of osteoclast precursors.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -40,6 +50,15 @@ pub struct PrecursorPool {
     pub count: f64,
     /// The pool at rest (nothing used), `supply * V_marrow * lifespan`.
     pub equilibrium: f64,
+}
+
+/// The osteoclasts precursors fuse into this step.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fusions {
+    /// Recruits to each resorbing site, in site order: `(site, [(voxel, nuclei)])`.
+    pub recruits: Vec<(u32, Vec<(u32, u16)>)>,
+    /// First osteoclasts of new sites, in draw order: `(voxel, nuclei)`.
+    pub initiations: Vec<(u32, u16)>,
 }
 
 impl PrecursorPool {
@@ -69,6 +88,91 @@ impl PrecursorPool {
     /// Takes `nuclei` precursors.
     pub fn take(&mut self, nuclei: u16) {
         self.count = (self.count - f64::from(nuclei)).max(0.0);
+    }
+
+    /// This step's fusions: new sites on the quiescent surface (`lining` voxels per
+    /// field cell) and on unloaded surface, and recruits to the resorbing `sites`,
+    /// whose teams are the `osteoclasts`.
+    pub fn decide(
+        &self,
+        view: &View<'_>,
+        lining: &[u32],
+        osteoclasts: &Osteoclasts,
+        sites: &Bmus,
+    ) -> Fusions {
+        let fill = self.fill();
+        let mut initiations = initiations(view, lining, fill);
+        initiations.extend(unloaded_initiations(view, fill));
+        // Teams: (site, voxel) of every osteoclast, grouped by site in id order.
+        let mut team: Vec<(u32, u32)> = osteoclasts
+            .site
+            .iter()
+            .copied()
+            .zip(osteoclasts.voxel.iter().copied())
+            .collect();
+        team.sort_by_key(|&(s, _)| s);
+        let recruits = sites
+            .open
+            .par_iter()
+            .filter(|b| b.phase() == Phase::Resorbing)
+            .map(|b| {
+                let lo = team.partition_point(|&(s, _)| s < b.id);
+                let hi = team.partition_point(|&(s, _)| s <= b.id);
+                let voxels: Vec<u32> = team[lo..hi].iter().map(|&(_, v)| v).collect();
+                let age_days = (view.step - b.start_step) as f64 * view.rules.dt_days;
+                (b.id, recruit(b.id, age_days, &voxels, view, fill))
+            })
+            .collect();
+        Fusions {
+            recruits,
+            initiations,
+        }
+    }
+
+    /// Applies this step's `fusions` (from [`Self::decide`]): each recruit or new
+    /// site takes its nuclei from the pool while it holds them and becomes an
+    /// osteoclast in `osteoclasts`; a new site opens through `bone` on a voxel still
+    /// marrow. Then the pool advances over a step for `marrow_mm3` of marrow.
+    pub fn apply(
+        &mut self,
+        fusions: Fusions,
+        bone: &mut Bone<'_>,
+        osteoclasts: &mut Osteoclasts,
+        ids: &mut CellIds,
+        rules: &Rules,
+        marrow_mm3: f64,
+    ) {
+        let step = bone.step();
+        // Osteoclasts recruited to resorbing sites, in site order.
+        for (site, recruits) in fusions.recruits {
+            for (voxel, nuclei) in recruits {
+                if !self.can_use(nuclei) {
+                    continue;
+                }
+                self.take(nuclei);
+                let id = ids.take();
+                osteoclasts.push(id, voxel, nuclei, step, site);
+                if let Some(b) = bone.site_mut(site) {
+                    b.osteoclasts_alive += 1;
+                    b.osteoclasts_total += 1;
+                }
+            }
+        }
+        // New sites, in draw order.
+        for (voxel, nuclei) in fusions.initiations {
+            if bone.is_bone(voxel as usize) || !self.can_use(nuclei) {
+                continue;
+            }
+            self.take(nuclei);
+            let site = bone.open_site(voxel);
+            let id = ids.take();
+            osteoclasts.push(id, voxel, nuclei, step, site);
+            if let Some(b) = bone.site_mut(site) {
+                b.osteoclasts_alive = 1;
+                b.osteoclasts_total = 1;
+            }
+        }
+        self.advance(&rules.cells.precursor, marrow_mm3, rules.dt_days);
     }
 
     /// Advances supply and turnover over `dt_days` for `marrow_mm3` of marrow

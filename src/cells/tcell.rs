@@ -12,16 +12,25 @@
 //! - **Activate.** Resting cells activate at `activation_per_day`, activated ones rest
 //!   again at `deactivation_per_day`; only activated cells secrete.
 //!
+//! A run starts with its target number on marrow voxels drawn uniformly, a third of
+//! them activated ([`TCells::seed`]). The intents are applied in id order
+//! ([`TCells::apply`]): switches, deaths, then the daughters (resting) in their
+//! mothers' order.
+//!
 //! # Stochasticity
 //! One stream per T-cell and step ([`Purpose::Death`]): death, division, the
-//! daughter's voxel, then the activation switch.
+//! daughter's voxel, then the activation switch. Seeding: one stream for the run
+//! ([`Purpose::Setup`], step 0, id 0): for each try a voxel, then for each placed
+//! cell whether it starts activated.
 
 use rayon::prelude::*;
 
-use super::neighbours;
 use super::osteoclast::retain_by;
-use super::View;
-use crate::sim::rng::Purpose;
+use super::{CellIds, Rules, View};
+use crate::grid::neighbours;
+use crate::grid::BoneMask;
+use crate::pharmacology::Exposure;
+use crate::random::{Purpose, StreamKey};
 
 /// T-cells, struct of arrays sorted by id.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -80,6 +89,44 @@ impl TCells {
         retain_by(&mut self.birth_step, keep);
     }
 
+    /// Places the initial T-cells: `count` on marrow voxels of `mask` drawn uniformly
+    /// from the stream of run seed `seed`.
+    pub fn seed(&mut self, count: usize, seed: u64, mask: &BoneMask, ids: &mut CellIds) {
+        let n = mask.dims.len() as u64;
+        let mut stream = StreamKey::new(seed, 0, 0, Purpose::Setup).stream();
+        let mut placed = 0;
+        let mut tries = 0;
+        while placed < count && tries < 100 * count + 1000 {
+            tries += 1;
+            let v = stream.below(n) as usize;
+            if mask.data[v] != 0 {
+                continue;
+            }
+            let id = ids.take();
+            let activated = stream.uniform() < 1.0 / 3.0;
+            self.push(id, v as u32, activated, 0);
+            placed += 1;
+        }
+    }
+
+    /// Applies this step's `intents` (from [`Self::decide`]) in id order: switches,
+    /// deaths, then the daughters in their mothers' order, born resting at `step`.
+    pub fn apply(&mut self, intents: &[TcIntent], ids: &mut CellIds, step: u64) {
+        let mut daughters = Vec::new();
+        for (i, intent) in intents.iter().enumerate() {
+            self.activated[i] = intent.activated;
+            if let Some(d) = intent.daughter {
+                daughters.push(d);
+            }
+        }
+        let keep: Vec<bool> = intents.iter().map(|i| !i.dies).collect();
+        self.retain(&keep);
+        for v in daughters {
+            let id = ids.take();
+            self.push(id, v, false, step);
+        }
+    }
+
     /// Every T-cell's intent for this step, in id order (computed in parallel), for a
     /// population tending to `target` cells.
     pub fn decide(&self, view: &View<'_>, target: f64) -> Vec<TcIntent> {
@@ -116,8 +163,18 @@ impl TCells {
     }
 }
 
+/// The T-cell population the marrow tends to under `exposure`, for `marrow_mm3` of
+/// marrow.
+pub fn target(rules: &Rules, marrow_mm3: f64, exposure: &Exposure) -> f64 {
+    let t = &rules.cells.tcell;
+    if !t.enabled {
+        return 0.0;
+    }
+    t.params.density_per_mm3 * marrow_mm3 * exposure.estrogen_factor(t.params.expansion_gain)
+}
+
 /// A marrow voxel next to `v` (or `v` itself when none is free of bone).
-fn daughter_voxel(view: &View<'_>, v: usize, stream: &mut crate::sim::rng::Stream) -> usize {
+fn daughter_voxel(view: &View<'_>, v: usize, stream: &mut crate::random::Stream) -> usize {
     let around: Vec<usize> = neighbours::all26(view.lattice.dims, v)
         .iter()
         .filter(|&q| !view.is_bone(q))

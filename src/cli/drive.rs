@@ -129,7 +129,6 @@ pub(super) fn drive(
     stats: &mut CheckpointStats,
 ) -> anyhow::Result<Outcome> {
     let clock = *sim.clock();
-    let every = u64::from(sim.run_config().checkpoint_every_days) * clock.steps_per_day;
     let bar = progress.bar(clock.spinup_days + clock.days, "days");
     bar.set_position(sim.steps_done() / clock.steps_per_day);
     sim.start(sink)?;
@@ -155,7 +154,7 @@ pub(super) fn drive(
             let day = sim.day();
             bar.set_message(if day < 0.0 { "spin-up" } else { "simulating" });
         }
-        if every > 0 && sim.steps_done().is_multiple_of(every) && !sim.is_done() {
+        if sim.checkpoint_due() {
             checkpoint(sim, sink)?;
         }
     };

@@ -23,7 +23,7 @@
 //! Conservation: delivered = held in voxels (exposed + buried) + taken up, exactly up
 //! to rounding (the tests check it on a small run).
 
-use crate::cells::neighbours;
+use crate::grid::neighbours;
 use crate::grid::BoneMask;
 use crate::lattice::{Lattice, VoxelMemory};
 

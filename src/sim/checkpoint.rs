@@ -38,7 +38,9 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cells::{Bmus, Osteoblasts, Osteoclasts, PrecursorPool, Signals, TCells};
+use crate::cells::{
+    Bmus, CellIds, Osteoblasts, Osteoclasts, PrecursorPool, Signals, Surface, TCells,
+};
 use crate::config::Config;
 use crate::fields::{FieldError, FieldState};
 use crate::grid::BoneMask;
@@ -46,7 +48,6 @@ use crate::lattice::{Lattice, VoxelMemory};
 
 use super::clinical::ClinicalBaseline;
 use super::engine::{SimError, Simulation};
-use super::surface::Surface;
 use super::world::{Totals, World};
 use crate::pharmacology::{PharmacologyState, Readouts};
 
@@ -147,7 +148,7 @@ impl Simulation {
             resorbed_per_cell_um3,
             mineralizing,
             totals,
-            next_cell_id,
+            ids,
         } = &self.world;
         let header = Header {
             magic: MAGIC,
@@ -175,7 +176,7 @@ impl Simulation {
             resorbed_per_cell_um3: Cow::Borrowed(resorbed_per_cell_um3),
             mineralizing: Cow::Borrowed(mineralizing),
             totals: Cow::Borrowed(totals),
-            next_cell_id: *next_cell_id,
+            next_cell_id: ids.next(),
             pharmacology: self.pharmacology.state(),
             baseline: Cow::Borrowed(&self.baseline),
             readouts: self.readouts,
@@ -243,7 +244,7 @@ impl Simulation {
         w.resorbed_per_cell_um3 = state.resorbed_per_cell_um3.into_owned();
         w.mineralizing = state.mineralizing.into_owned();
         w.totals = state.totals.into_owned();
-        w.next_cell_id = state.next_cell_id;
+        w.ids = CellIds::starting_at(state.next_cell_id);
         sim.step = state.step;
         sim.started = state.started;
         sim.last_totals = state.last_totals.into_owned();

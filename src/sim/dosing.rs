@@ -1,7 +1,8 @@
 //! Drug effects that act on the world rather than through a rate: bisphosphonate laid
-//! on bone when a dose arrives, and its uptake by the osteoclast that resorbs it
-//! ([`crate::pharmacology::bone_drug`]). The denosumab field source is added with the
-//! other sources in [`super::secrete`].
+//! on bone when a dose arrives ([`crate::pharmacology::bone_drug`]); its uptake by the
+//! osteoclast that resorbs it is booked by the bone handle
+//! ([`crate::cells::bone::Bone::resorb`]). The denosumab field source is added with
+//! the other sources in [`super::secrete`].
 
 use crate::pharmacology::{bone_drug, Exposure};
 
@@ -19,15 +20,4 @@ pub fn bind(world: &mut World, exposure: &Exposure) {
         exposure.bisphosphonate_fmol_per_um2,
     );
     world.totals.bisphosphonate_delivered_fmol += laid;
-}
-
-/// Osteoclast `cell` has just resorbed voxel `j` down from bone fraction `before`:
-/// the drug released goes into its load.
-pub fn uptake(world: &mut World, cell: usize, j: usize, before: f32) {
-    let after = world.lattice.bone_fraction[j];
-    let out = bone_drug::release(&mut world.memory, j, before, after);
-    if out > 0.0 {
-        world.osteoclasts.drug_load[cell] += out as f32;
-        world.totals.bisphosphonate_taken_up_fmol += out;
-    }
 }

@@ -1,40 +1,42 @@
 //! The step pipeline: named, timed stages run in order on the world.
 //!
 //! ```text
-//! exposure -> secrete -> solve_fields -> decide -> remodel -> apply_events -> measure -> record
+//! exposure -> dosing -> secrete -> solve_fields -> decide -> remodel -> apply_events
+//!          -> mechanics -> bmu_sink -> record -> (measure -> record)
 //! ```
 //!
 //! `decide` runs every cell and site in parallel into intents, each with its own
 //! counter-based random stream; `remodel` and `apply_events` apply them serially in
 //! id order (osteoclasts, then osteoblasts; deaths, then births), so a voxel claimed
 //! twice goes to the lower id and the output is bit-identical for any thread count.
+//! Each population applies its own intents ([`crate::cells`]), changing the bone only
+//! through the bone handle.
 //!
 //! `exposure` advances the hormone and drug schedule ([`crate::pharmacology`]) with the
 //! latest clinical readouts (the T-score of the last row, for conditional starts) and
-//! lays any bisphosphonate dose on bone ([`super::dosing`]); `remodel` hands the drug
-//! released from each resorbed voxel to the osteoclast resorbing it.
+//! `dosing` lays any bisphosphonate dose on bone ([`super::dosing`]); `remodel` hands
+//! the drug released from each resorbed voxel to the osteoclast resorbing it. What is
+//! due besides the every-step stages (field solves, mechanics checks, rows,
+//! snapshots) comes from the run's [`Cadence`]; the stages themselves are in
+//! the `pipeline` module.
 
-use rayon::prelude::*;
+use std::time::Instant;
 
-use crate::cells::{osteoblast, precursor, ObFate, Phase, Rules, View};
+use crate::cells::topology::TopologyEvent;
+use crate::cells::{tcell, Rules};
 use crate::config::clinical::ClinicalConfig;
 use crate::config::{Config, RunConfig};
-use crate::fields::FieldError;
-use crate::fields::Species;
-use crate::lattice::memory::flags;
+use crate::fields::{FieldError, Species};
 use crate::lattice::Lattice;
-use crate::morphometry::{local_thickness, Phase as MaskPhase};
 use crate::output::OutputError;
-use crate::pharmacology::{DrugKind, Exposure, Pharmacology, Readouts};
+use crate::pharmacology::{DrugKind, Pharmacology, Readouts};
 
+use super::cadence::Cadence;
 use super::clinical::ClinicalBaseline;
 use super::clock::Clock;
 use super::dosing;
-use super::measure::{measure, Measurement};
-use super::mechanics;
-use super::record::{Histogram, Sink};
-use super::remodel::{self, TopologyEvent};
-use super::secrete::{self, SourceBuffers, SOLVED};
+use super::record::Sink;
+use super::secrete::{SourceBuffers, SOLVED};
 use super::stages::{Stage, StageTimes};
 use super::world::{Totals, World};
 
@@ -49,42 +51,24 @@ pub enum SimError {
     Output(#[from] OutputError),
 }
 
-/// Days between updates of the field geometry from the lattice: bone moves by a few
-/// um a week, far below a field cell.
-const GEOMETRY_EVERY_DAYS: u64 = 7;
-
 /// A simulation: the world, its rules, schedules and clock.
 pub struct Simulation {
     pub(super) world: World,
-    rules: Rules,
+    pub(super) rules: Rules,
     pub(super) pharmacology: Pharmacology,
-    clock: Clock,
-    run: RunConfig,
+    pub(super) clock: Clock,
+    pub(super) cadence: Cadence,
+    pub(super) run: RunConfig,
     pub(super) step: u64,
     pub(super) started: bool,
-    timers: StageTimes,
+    pub(super) timers: StageTimes,
     pub(super) last_totals: Totals,
-    species: Vec<usize>,
-    buffers: SourceBuffers,
-    events: Vec<TopologyEvent>,
-    clinical: ClinicalConfig,
+    pub(super) species: Vec<usize>,
+    pub(super) buffers: SourceBuffers,
+    pub(super) events: Vec<TopologyEvent>,
+    pub(super) clinical: ClinicalConfig,
     pub(super) baseline: ClinicalBaseline,
     pub(super) readouts: Readouts,
-}
-
-/// Osteoblasts recruited to one site this step: the site, `(voxel, programmed life in
-/// days)` per recruit, and whether the site was idle (nothing to recruit to and no
-/// osteoblast at work when the step began).
-type ObRecruits = (u32, Vec<(u32, f32)>, bool);
-
-/// Intents of one step.
-struct Intents {
-    oc: Vec<crate::cells::OcIntent>,
-    ob: Vec<crate::cells::ObIntent>,
-    tc: Vec<crate::cells::TcIntent>,
-    initiations: Vec<(u32, u16)>,
-    oc_recruits: Vec<(u32, Vec<(u32, u16)>)>,
-    ob_recruits: Vec<ObRecruits>,
 }
 
 impl Simulation {
@@ -92,11 +76,12 @@ impl Simulation {
     pub fn new(config: &Config, lattice: Lattice) -> Result<Self, SimError> {
         let clock = Clock::new(&config.run);
         let rules = Rules::new(&config.cells, lattice.voxel_um, clock.dt_days());
+        let cadence = Cadence::new(clock, &config.run, rules.cells.mechanics.check_every_days);
         let mut world = World::new(config, lattice, &rules)?;
         let pharmacology = Pharmacology::from_config(config);
         if rules.cells.tcell.enabled {
             let exposure = pharmacology.current(clock.day_at(0));
-            let target = tcell_target(&world, &rules, &exposure);
+            let target = tcell::target(&rules, world.marrow_mm3(), &exposure);
             world.seed_tcells(target.round() as usize, config.run.seed);
         }
         let denosumab = pharmacology
@@ -113,6 +98,7 @@ impl Simulation {
             rules,
             pharmacology,
             clock,
+            cadence,
             run: config.run.clone(),
             step: 0,
             started: false,
@@ -140,6 +126,17 @@ impl Simulation {
     /// The clock.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// The cadence: what is due when.
+    pub fn cadence(&self) -> &Cadence {
+        &self.cadence
+    }
+
+    /// Whether a checkpoint is due now, after the steps run so far (see
+    /// [`Cadence::checkpoint_after`]).
+    pub fn checkpoint_due(&self) -> bool {
+        self.cadence.checkpoint_after(self.step)
     }
 
     /// The run settings.
@@ -180,8 +177,10 @@ impl Simulation {
         }
         self.started = true;
         let exposure = self.pharmacology.current(self.clock.day_at(0));
-        self.secrete_and_solve(&exposure, true)?;
-        self.measure_and_record(sink, &exposure, true)
+        let due = self.cadence.start();
+        self.timed(Stage::Secrete, |s| s.secrete(&exposure))?;
+        self.timed(Stage::SolveFields, |s| s.solve(due))?;
+        self.measure_and_record(sink, &exposure, due)
     }
 
     /// Runs every remaining step, calling `progress` after each.
@@ -199,421 +198,40 @@ impl Simulation {
         Ok(())
     }
 
-    fn secrete_and_solve(&mut self, exposure: &Exposure, force: bool) -> Result<(), SimError> {
-        let (w, r, b) = (&mut self.world, &self.rules, &mut self.buffers);
-        self.timers
-            .time(Stage::Secrete, || secrete::secrete(w, r, exposure, b))?;
-        let spd = self.clock.steps_per_day;
-        let s = self.step;
-        let solve = force || s.is_multiple_of(u64::from(self.run.field_solve_every_steps));
-        let geometry = s > 0 && s.is_multiple_of(GEOMETRY_EVERY_DAYS * spd);
-        let species = &self.species;
-        self.timers.time(Stage::SolveFields, || {
-            secrete::solve(w, species, solve, geometry)
-        })?;
-        Ok(())
-    }
-
     /// Runs one step through every stage.
     pub fn step(&mut self, sink: &mut dyn Sink) -> Result<(), SimError> {
         self.start(sink)?;
         if self.is_done() {
             return Ok(());
         }
-        let day = self.clock.day_at(self.step);
-        let (pharmacology, readouts) = (&mut self.pharmacology, &self.readouts);
-        let world = &mut self.world;
-        let exposure = self.timers.time(Stage::Exposure, || {
-            let exposure = pharmacology.advance(day, readouts);
-            dosing::bind(world, &exposure);
-            exposure
-        });
-        self.secrete_and_solve(&exposure, false)?;
-        let intents = {
-            let view = View {
-                lattice: &self.world.lattice,
-                mask: &self.world.mask,
-                memory: &self.world.memory,
-                signals: &self.world.signals,
-                exposure: &exposure,
-                rules: &self.rules,
-                seed: self.run.seed,
-                step: self.step,
-            };
-            let world = &self.world;
-            let rules = &self.rules;
-            self.timers
-                .time(Stage::Decide, || decide(world, rules, &view, &exposure))
-        };
-        let (w, r, c, s) = (&mut self.world, &self.rules, &self.clock, self.step);
-        let events = &mut self.events;
-        let guard = mechanics::CutGuard::for_config(
-            self.run.seed,
-            &r.cells.mechanics,
-            exposure.estrogen_deficiency,
-        );
-        self.timers.time(Stage::Remodel, || {
-            remodel_stage(w, r, c, &intents, s, &guard, events)
-        });
-        let closed = self
-            .timers
-            .time(Stage::ApplyEvents, || apply_events(w, r, c, intents, s));
+        let due = self.cadence.step(self.step);
+        let exposure = self.timed(Stage::Exposure, Self::expose);
+        self.timed(Stage::Dosing, |s| dosing::bind(&mut s.world, &exposure));
+        self.timed(Stage::Secrete, |s| s.secrete(&exposure))?;
+        self.timed(Stage::SolveFields, |s| s.solve(due))?;
+        let intents = self.timed(Stage::Decide, |s| s.decide(&exposure));
+        self.timed(Stage::Remodel, |s| s.remodel(&intents, &exposure));
+        let closed = self.timed(Stage::ApplyEvents, |s| s.apply_events(intents));
         self.step += 1;
-        let every = (r.cells.mechanics.check_every_days * c.steps_per_day as f64)
-            .round()
-            .max(1.0) as u64;
-        if self.step.is_multiple_of(every) {
-            self.timers.time(Stage::ApplyEvents, || {
-                let disuse =
-                    mechanics::disuse_threshold(&r.cells.mechanics, exposure.estrogen_deficiency);
-                mechanics::mark_unloaded(&w.mask, &mut w.memory, disuse)
-            });
+        if due.mechanics {
+            self.timed(Stage::Mechanics, |s| s.mark_unloaded(&exposure));
         }
-        for record in &closed {
-            sink.bmu(record).map_err(SimError::Output)?;
-        }
-        let due = self.clock.whole_day_at(self.step).is_some_and(|d| {
-            d == self.clock.days as i64
-                || d.rem_euclid(i64::from(self.run.measure_every_days)) == 0
-                || self.snapshot_due(d)
-        });
-        let events = std::mem::take(&mut self.events);
-        let clock = self.clock;
-        self.timers
-            .time(Stage::Record, || -> Result<(), SimError> {
-                for e in &events {
-                    sink.topology(clock.day_at(e.step), e)?;
-                }
-                Ok(())
-            })?;
-        if due {
+        self.timed(Stage::BmuSink, |_| {
+            closed.iter().try_for_each(|record| sink.bmu(record))
+        })?;
+        self.timed(Stage::Record, |s| s.record_events(sink))?;
+        if due.measure || due.snapshot {
             let exposure = self.pharmacology.current(self.day());
-            self.measure_and_record(sink, &exposure, false)?;
+            self.measure_and_record(sink, &exposure, due)?;
         }
         Ok(())
     }
 
-    /// Whether the row of `day` carries the structural morphometry: the first row,
-    /// the last day and every `run.structure_every_days` (never if 0).
-    fn structure_due(&self, day: i64, first: bool) -> bool {
-        let every = i64::from(self.run.structure_every_days);
-        every > 0 && (first || day == self.clock.days as i64 || day.rem_euclid(every) == 0)
+    /// Runs `f` on the simulation as stage `stage`, adding its wall time.
+    fn timed<T>(&mut self, stage: Stage, f: impl FnOnce(&mut Self) -> T) -> T {
+        let t0 = Instant::now();
+        let out = f(self);
+        self.timers.add(stage, t0.elapsed());
+        out
     }
-
-    fn snapshot_due(&self, day: i64) -> bool {
-        let every = i64::from(self.run.snapshot_every_days);
-        day >= 0 && (day == self.clock.days as i64 || (every > 0 && day % every == 0))
-    }
-
-    fn measure_and_record(
-        &mut self,
-        sink: &mut dyn Sink,
-        exposure: &Exposure,
-        first: bool,
-    ) -> Result<(), SimError> {
-        let day = self.clock.whole_day_at(self.step).unwrap_or(0);
-        let row_due = first
-            || day == self.clock.days as i64
-            || day.rem_euclid(i64::from(self.run.measure_every_days)) == 0;
-        let snapshot = self.snapshot_due(day);
-        let structure = self.structure_due(day, first);
-        let (w, last, dt) = (&self.world, &self.last_totals, self.clock.dt_days());
-        let clinical = &self.clinical;
-        let baseline = &mut self.baseline;
-        let row: Option<Measurement> = row_due.then(|| {
-            self.timers.time(Stage::Measure, || {
-                let mut row = measure(w, exposure, last, dt, clinical, structure);
-                baseline.fill(&mut row, clinical);
-                row
-            })
-        });
-        if let Some(t) = row.as_ref().map(|r| r.t_score).filter(|t| t.is_finite()) {
-            self.readouts.t_score = Some(t);
-        }
-        let histogram = snapshot.then(|| {
-            self.timers.time(Stage::Measure, || Histogram {
-                day: day as f64,
-                bin_um: w.lattice.voxel_um,
-                counts: local_thickness(&w.mask, MaskPhase::Bone).histogram(w.lattice.voxel_um),
-            })
-        });
-        if row.is_some() {
-            self.last_totals = self.world.totals.clone();
-        }
-        let world = &self.world;
-        self.timers.time(Stage::Record, || -> Result<(), SimError> {
-            if let Some(row) = &row {
-                sink.measurement(row)?;
-            }
-            if let Some(h) = &histogram {
-                sink.snapshot(day as u32, world, h)?;
-            }
-            Ok(())
-        })
-    }
-}
-
-/// The T-cell population the marrow tends to under `exposure`.
-fn tcell_target(world: &World, rules: &Rules, exposure: &Exposure) -> f64 {
-    let t = &rules.cells.tcell;
-    if !t.enabled {
-        return 0.0;
-    }
-    t.params.density_per_mm3
-        * world.marrow_mm3()
-        * exposure.estrogen_factor(t.params.expansion_gain)
-}
-
-/// The decide stage: every intent of the step, computed in parallel.
-fn decide(world: &World, rules: &Rules, view: &View<'_>, exposure: &Exposure) -> Intents {
-    let oc = world.osteoclasts.decide(view);
-    let ob = world.osteoblasts.decide(view);
-    let tc = world
-        .tcells
-        .decide(view, tcell_target(world, rules, exposure));
-    let fill = world.pool.fill();
-    let mut initiations = precursor::initiations(view, &world.surface.lining, fill);
-    initiations.extend(mechanics::unloaded_initiations(view, fill));
-    // Teams: (site, voxel) of every osteoclast, grouped by site in id order.
-    let mut team: Vec<(u32, u32)> = world
-        .osteoclasts
-        .site
-        .iter()
-        .copied()
-        .zip(world.osteoclasts.voxel.iter().copied())
-        .collect();
-    team.sort_by_key(|&(s, _)| s);
-    let oc_recruits = world
-        .bmus
-        .open
-        .par_iter()
-        .filter(|b| b.phase() == Phase::Resorbing)
-        .map(|b| {
-            let lo = team.partition_point(|&(s, _)| s < b.id);
-            let hi = team.partition_point(|&(s, _)| s <= b.id);
-            let voxels: Vec<u32> = team[lo..hi].iter().map(|&(_, v)| v).collect();
-            let age_days = (view.step - b.start_step) as f64 * rules.dt_days;
-            (
-                b.id,
-                precursor::recruit(b.id, age_days, &voxels, view, fill),
-            )
-        })
-        .collect();
-    let ob_recruits = world
-        .bmus
-        .open
-        .par_iter()
-        .filter(|b| b.phase() != Phase::Resorbing)
-        .map(|b| {
-            let (recruits, any) = osteoblast::recruit(b, view);
-            // Idle: nothing to recruit to and no osteoblast at work when the step began
-            // (one finishing this step may open the next layer).
-            (b.id, recruits, !any && b.osteoblasts_alive == 0)
-        })
-        .collect();
-    Intents {
-        oc,
-        ob,
-        tc,
-        initiations,
-        oc_recruits,
-        ob_recruits,
-    }
-}
-
-/// The remodel stage: resorption and osteoclast moves, formation and osteoblast moves,
-/// mineralization.
-fn remodel_stage(
-    world: &mut World,
-    rules: &Rules,
-    clock: &Clock,
-    intents: &Intents,
-    step: u64,
-    guard: &mechanics::CutGuard,
-    events: &mut Vec<TopologyEvent>,
-) {
-    world.resorbed_per_cell_um3.fill(0.0);
-    for (i, intent) in intents.oc.iter().enumerate() {
-        if intent.dies {
-            continue;
-        }
-        let site = world.osteoclasts.site[i];
-        for &(j, amount) in &intent.resorb {
-            let before = world.lattice.bone_fraction[j as usize];
-            let mut log = remodel::StepLog {
-                step,
-                guard: *guard,
-                events,
-            };
-            remodel::resorb(world, rules, site, j as usize, amount, &mut log);
-            dosing::uptake(world, i, j as usize, before);
-        }
-        if let Some(q) = intent.move_to {
-            if world.mask.data[q as usize] == 0 {
-                world.osteoclasts.voxel[i] = q;
-            }
-        }
-    }
-    for (i, intent) in intents.ob.iter().enumerate() {
-        world.osteoblasts.life_used_days[i] = intent.life_used_days;
-        if intent.fate != ObFate::Active {
-            continue;
-        }
-        let v = world.osteoblasts.voxel[i] as usize;
-        let site = world.osteoblasts.site[i];
-        if intent.deposit > 0.0 {
-            let um3 = remodel::deposit(world, rules, site, v, intent.deposit, step);
-            world.osteoblasts.formed_um3[i] += um3 as f32;
-        }
-        if let Some(u) = intent.move_to {
-            let u = u as usize;
-            if !world.memory.has(u, flags::OSTEOBLAST) {
-                world.memory.set(v, flags::OSTEOBLAST, false);
-                world
-                    .memory
-                    .set(u, flags::OSTEOBLAST | flags::VISITED, true);
-                world.osteoblasts.voxel[i] = u as u32;
-            }
-        }
-    }
-    remodel::mineralize(world, rules, clock);
-}
-
-/// The apply-events stage: deaths, then births, site transitions, the precursor pool,
-/// and closing finished sites (returned as records).
-fn apply_events(
-    world: &mut World,
-    rules: &Rules,
-    clock: &Clock,
-    intents: Intents,
-    step: u64,
-) -> Vec<crate::cells::BmuRecord> {
-    // Osteoclast deaths.
-    let keep: Vec<bool> = intents.oc.iter().map(|i| !i.dies).collect();
-    for (i, intent) in intents.oc.iter().enumerate() {
-        if intent.dies {
-            let site = world.osteoclasts.site[i];
-            if let Some(b) = world.bmus.get_mut(site) {
-                b.osteoclasts_alive -= 1;
-                if b.osteoclasts_alive == 0 {
-                    b.resorption_end_step = Some(step);
-                }
-            }
-        }
-    }
-    world.osteoclasts.retain(&keep);
-    // Osteoblasts that finished or died.
-    let keep: Vec<bool> = intents
-        .ob
-        .iter()
-        .map(|i| i.fate == ObFate::Active)
-        .collect();
-    for (i, intent) in intents.ob.iter().enumerate() {
-        if intent.fate != ObFate::Active {
-            let v = world.osteoblasts.voxel[i] as usize;
-            world.memory.set(v, flags::OSTEOBLAST, false);
-            if let Some(b) = world.bmus.get_mut(world.osteoblasts.site[i]) {
-                b.osteoblasts_alive -= 1;
-            }
-        }
-    }
-    world.osteoblasts.retain(&keep);
-    // T-cells: switches, deaths, then daughters in mother id order.
-    let mut daughters = Vec::new();
-    for (i, intent) in intents.tc.iter().enumerate() {
-        world.tcells.activated[i] = intent.activated;
-        if let Some(d) = intent.daughter {
-            daughters.push(d);
-        }
-    }
-    let keep: Vec<bool> = intents.tc.iter().map(|i| !i.dies).collect();
-    world.tcells.retain(&keep);
-    for v in daughters {
-        let id = world.take_id();
-        world.tcells.push(id, v, false, step);
-    }
-    // Osteoclasts recruited to resorbing sites, in site order.
-    for (site, recruits) in intents.oc_recruits {
-        for (voxel, nuclei) in recruits {
-            if !world.pool.can_use(nuclei) {
-                continue;
-            }
-            world.pool.take(nuclei);
-            let id = world.take_id();
-            world.osteoclasts.push(id, voxel, nuclei, step, site);
-            if let Some(b) = world.bmus.get_mut(site) {
-                b.osteoclasts_alive += 1;
-                b.osteoclasts_total += 1;
-            }
-        }
-    }
-    // New sites, in draw order.
-    for (voxel, nuclei) in intents.initiations {
-        let v = voxel as usize;
-        if world.mask.data[v] != 0 || !world.pool.can_use(nuclei) {
-            continue;
-        }
-        world.pool.take(nuclei);
-        let site = world.bmus.open_site(voxel, step);
-        let id = world.take_id();
-        world.osteoclasts.push(id, voxel, nuclei, step, site);
-        world.totals.initiations += 1;
-        if let Some(b) = world.bmus.get_mut(site) {
-            b.osteoclasts_alive = 1;
-            b.osteoclasts_total = 1;
-        }
-    }
-    // Osteoblasts recruited to reversal surfaces, in site then voxel order.
-    let mut finished = Vec::new();
-    for (site, recruits, idle) in intents.ob_recruits {
-        for (voxel, life) in recruits {
-            let v = voxel as usize;
-            if world.memory.has(v, flags::OSTEOBLAST) {
-                continue;
-            }
-            world
-                .memory
-                .set(v, flags::OSTEOBLAST | flags::VISITED, true);
-            let id = world.take_id();
-            world.osteoblasts.push(id, voxel, site, step, life);
-            if let Some(b) = world.bmus.get_mut(site) {
-                b.osteoblasts_alive += 1;
-                b.osteoblasts_total += 1;
-                b.formation_start_step.get_or_insert(step);
-            }
-        }
-        if idle {
-            finished.push(site);
-        }
-    }
-    let marrow = world.marrow_mm3();
-    world
-        .pool
-        .advance(&rules.cells.precursor, marrow, rules.dt_days);
-    // Close sites with nothing left to do.
-    let mut records = Vec::new();
-    for site in finished {
-        let Some(b) = world.bmus.get(site) else {
-            continue;
-        };
-        if b.osteoclasts_alive > 0 || b.osteoblasts_alive > 0 {
-            continue;
-        }
-        // Re-checked on the lattice as it is now: this step's deposits may have
-        // completed the floor under a voxel that can now recruit.
-        let cavities = osteoblast::Cavities {
-            lattice: &world.lattice,
-            mask: &world.mask,
-            memory: &world.memory,
-        };
-        if cavities.any_recruitable(b) {
-            continue;
-        }
-        let b = b.clone();
-        records.push(remodel::close_site(world, rules, clock, &b, step));
-        world.bmus.open.retain(|x| x.id != site);
-    }
-    world.totals.steps += 1;
-    world.totals.surface_voxel_steps += world.surface.total_surface as f64;
-    records
 }

@@ -33,7 +33,7 @@
 
 use rayon::prelude::*;
 
-use crate::cells::neighbours;
+use crate::grid::neighbours;
 use crate::grid::BoneMask;
 
 /// Tie to the far field, per voxel, in units of a face's conductance.

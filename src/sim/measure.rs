@@ -6,6 +6,9 @@
 //! the interval in years (the fraction of the surface activated per year, Ac.f); both
 //! surfaces count voxel faces of the lattice.
 
+use crate::cells::topology::TopologyKind::{
+    Disconnection, DisconnectionAndPerforation, FragmentVanished, Perforation,
+};
 use crate::config::clinical::ClinicalConfig;
 use crate::fields::Species;
 use crate::morphometry;
@@ -254,11 +257,11 @@ pub fn measure(
     };
     let per_year = |v: f64| if years > 0.0 { v / years } else { 0.0 };
     let acf = if mean_surface > 0.0 {
-        per_year((t.activated_voxels - since.activated_voxels) as f64 / mean_surface)
+        per_year((t.bone.activated_voxels - since.bone.activated_voxels) as f64 / mean_surface)
     } else {
         0.0
     };
-    let ev = &t.topology_events;
+    let ev = &t.bone.topology_events;
     let (resorbing, reversal, forming) = world.bmus.phase_counts();
     let (bone, mineral) = world
         .lattice
@@ -293,9 +296,9 @@ pub fn measure(
         euler: structural(|m| m.euler as f64),
         components: structural(|m| m.components as f64),
         bone_surface_mm2: world.surface.total_surface as f64 * face_mm2,
-        perforations_total: (ev[0] + ev[2]) as f64,
-        disconnections_total: (ev[1] + ev[2]) as f64,
-        fragments_vanished_total: ev[3] as f64,
+        perforations_total: (ev.get(Perforation) + ev.get(DisconnectionAndPerforation)) as f64,
+        disconnections_total: (ev.get(Disconnection) + ev.get(DisconnectionAndPerforation)) as f64,
+        fragments_vanished_total: ev.get(FragmentVanished) as f64,
         osteoclasts: world.osteoclasts.len() as f64,
         osteoclast_nuclei: world.osteoclasts.total_nuclei() as f64,
         osteoblasts: world.osteoblasts.len() as f64,
@@ -308,8 +311,12 @@ pub fn measure(
         bmus_forming: forming as f64,
         bmus_activated_total: f64::from(world.bmus.issued()),
         activation_frequency_per_y: acf,
-        resorption_rate_per_y: per_year((t.resorbed_um3 - since.resorbed_um3) * 1e-9 / tissue_mm3),
-        formation_rate_per_y: per_year((t.formed_um3 - since.formed_um3) * 1e-9 / tissue_mm3),
+        resorption_rate_per_y: per_year(
+            (t.bone.resorbed_um3 - since.bone.resorbed_um3) * 1e-9 / tissue_mm3,
+        ),
+        formation_rate_per_y: per_year(
+            (t.bone.formed_um3 - since.bone.formed_um3) * 1e-9 / tissue_mm3,
+        ),
         mineral_fraction: if bone > 0.0 { mineral / bone } else { 0.0 },
         rankl_pm: conc(Species::Rankl),
         free_rankl_pm: marrow_mean(world, &world.signals.free_rankl_pm),

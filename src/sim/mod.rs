@@ -1,10 +1,11 @@
-//! The simulation engine: the world, the step clock, counter-based random streams, and
-//! the pipeline of named, timed stages.
+//! The simulation engine: the world, the step clock, and the pipeline of named, timed
+//! stages (the random streams it draws from are in [`crate::random`]).
 //!
 //! [`Simulation`] runs the pipeline ([`engine`]); [`World`] holds its state;
 //! [`Sink`] receives what it records ([`record`]); [`checkpoint`] saves and restores
 //! it between steps.
 
+pub mod cadence;
 pub mod checkpoint;
 pub mod clinical;
 pub mod clock;
@@ -13,15 +14,13 @@ pub mod engine;
 pub mod load;
 pub mod measure;
 pub mod mechanics;
-pub mod pieces;
+mod pipeline;
 pub mod record;
-pub mod remodel;
-pub mod rng;
 pub mod secrete;
 pub mod stages;
-pub mod surface;
 pub mod world;
 
+pub use cadence::{Cadence, Due};
 pub use checkpoint::{CheckpointError, CHECKPOINT_FORMAT};
 pub use clock::Clock;
 pub use engine::{SimError, Simulation};

@@ -18,6 +18,7 @@
 
 use std::path::Path;
 
+use crate::cells::topology::TopologyEvent;
 use crate::cells::BmuRecord;
 use crate::output::{
     CheckpointInfo, EventTable, FileMeta, OutputError, OutputFile, TimeSeries, WriteOptions,
@@ -26,7 +27,6 @@ use crate::output::{
 use super::checkpoint::CHECKPOINT_FORMAT;
 use super::engine::Simulation;
 use super::measure::Measurement;
-use super::remodel::TopologyEvent;
 use super::world::World;
 
 /// A thickness histogram: voxel counts per bin of `bin_um`.
@@ -219,7 +219,7 @@ impl Sink for Hdf5Sink {
             x as f64,
             y as f64,
             z as f64,
-            f64::from(e.kind),
+            f64::from(e.kind.code()),
             f64::from(e.site),
         ])
     }

@@ -2,36 +2,50 @@
 
 use std::time::{Duration, Instant};
 
+/// Number of stages.
+const STAGES: usize = 11;
+
 /// The stages of one step, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     /// Hormone (and drug) exposure for the step.
     Exposure,
+    /// A bisphosphonate dose laid on the bone.
+    Dosing,
     /// Cells and marrow write their sources into the fields.
     Secrete,
     /// Quasi-steady field solve, binding equilibria, geometry updates.
     SolveFields,
     /// Every cell and site decides, in parallel, into intents.
     Decide,
-    /// Resorption, formation and mineralization applied to the lattice in id order.
+    /// Osteoclasts and osteoblasts apply their intents in id order (resorption,
+    /// formation, moves, deaths), and new bone mineralizes.
     Remodel,
-    /// Births, deaths, site transitions and the precursor pool.
+    /// T-cells, the precursor pool (fusions, new sites) and the sites (osteoblast
+    /// recruitment, closing) apply their intents.
     ApplyEvents,
+    /// Unloaded bone re-marked (on mechanics check steps).
+    Mechanics,
+    /// Closed sites written out.
+    BmuSink,
     /// Morphometry and counts (on measurement days).
     Measure,
-    /// Rows, events and snapshots written out.
+    /// Rows, topology events and snapshots written out.
     Record,
 }
 
 impl Stage {
     /// All stages in pipeline order.
-    pub const ALL: [Stage; 8] = [
+    pub const ALL: [Stage; STAGES] = [
         Stage::Exposure,
+        Stage::Dosing,
         Stage::Secrete,
         Stage::SolveFields,
         Stage::Decide,
         Stage::Remodel,
         Stage::ApplyEvents,
+        Stage::Mechanics,
+        Stage::BmuSink,
         Stage::Measure,
         Stage::Record,
     ];
@@ -40,11 +54,14 @@ impl Stage {
     pub fn name(self) -> &'static str {
         match self {
             Stage::Exposure => "exposure",
+            Stage::Dosing => "dosing",
             Stage::Secrete => "secrete",
             Stage::SolveFields => "solve_fields",
             Stage::Decide => "decide",
             Stage::Remodel => "remodel",
             Stage::ApplyEvents => "apply_events",
+            Stage::Mechanics => "mechanics",
+            Stage::BmuSink => "bmu_sink",
             Stage::Measure => "measure",
             Stage::Record => "record",
         }
@@ -54,8 +71,8 @@ impl Stage {
 /// Wall time spent per stage.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StageTimes {
-    totals: [Duration; 8],
-    calls: [u64; 8],
+    totals: [Duration; STAGES],
+    calls: [u64; STAGES],
 }
 
 impl StageTimes {
@@ -63,10 +80,15 @@ impl StageTimes {
     pub fn time<T>(&mut self, stage: Stage, f: impl FnOnce() -> T) -> T {
         let t0 = Instant::now();
         let out = f();
-        let k = stage as usize;
-        self.totals[k] += t0.elapsed();
-        self.calls[k] += 1;
+        self.add(stage, t0.elapsed());
         out
+    }
+
+    /// Adds one call of `stage` that took `elapsed`.
+    pub fn add(&mut self, stage: Stage, elapsed: Duration) {
+        let k = stage as usize;
+        self.totals[k] += elapsed;
+        self.calls[k] += 1;
     }
 
     /// Total time in `stage`.

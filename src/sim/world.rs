@@ -1,33 +1,22 @@
 //! The simulated world: lattice and per-voxel memory, fields, cells, sites, and the
 //! running tallies the measurements read.
 
-use crate::cells::{Bmus, Osteoblasts, Osteoclasts, PrecursorPool, Rules, Signals, TCells};
+use crate::cells::topology::TopologyEvent;
+use crate::cells::{
+    Bmus, Bone, BoneParts, BoneTotals, CellIds, Osteoblasts, Osteoclasts, PrecursorPool, Rules,
+    Signals, Surface, TCells,
+};
 use crate::config::Config;
 use crate::fields::{Binding, FieldError, Fields};
 use crate::grid::BoneMask;
 use crate::lattice::{Lattice, VoxelMemory, BONE_THRESHOLD};
-use crate::sim::rng::{Purpose, StreamKey};
-
-use super::surface::Surface;
 
 /// Running totals since the start of the run (never reset).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
-    /// Bone resorbed, um^3.
-    pub resorbed_um3: f64,
-    /// Bone formed, um^3.
-    pub formed_um3: f64,
-    /// First-layer voxels eroded by new sites (activated surface, in voxel faces).
-    pub activated_voxels: u64,
-    /// Sites activated.
-    pub initiations: u64,
-    /// Topology-changing removals by kind: perforation, disconnection, both, vanish,
-    /// cavity (the event codes 1-5).
-    pub topology_events: [u64; 5],
-    /// Refills refused because they would have bridged marrow.
-    pub blocked_refills: u64,
-    /// Refill steps held below the threshold because they would have split the marrow.
-    pub deferred_refills: u64,
+    /// What remodeling did to the bone: resorbed and formed, activations, topology
+    /// events, refused and held refills (kept by the bone handle, [`Bone`]).
+    pub bone: BoneTotals,
     /// Sum over steps of the surface voxel count (for mean surfaces over intervals).
     pub surface_voxel_steps: f64,
     /// Steps run.
@@ -78,8 +67,25 @@ pub struct World {
     pub mineralizing: Vec<u32>,
     /// Running totals.
     pub totals: Totals,
-    /// Next cell id.
-    pub next_cell_id: u64,
+    /// Cell ids.
+    pub ids: CellIds,
+}
+
+/// The world split for applying a step's intents: the handle on the bone, and the
+/// populations with the id counter.
+pub struct Parts<'a> {
+    /// The handle on the bone.
+    pub bone: Bone<'a>,
+    /// Osteoclasts.
+    pub osteoclasts: &'a mut Osteoclasts,
+    /// Osteoblasts.
+    pub osteoblasts: &'a mut Osteoblasts,
+    /// T-cells.
+    pub tcells: &'a mut TCells,
+    /// Osteoclast precursors.
+    pub pool: &'a mut PrecursorPool,
+    /// Cell ids.
+    pub ids: &'a mut CellIds,
 }
 
 impl World {
@@ -114,7 +120,7 @@ impl World {
             resorbed_per_cell_um3: vec![0.0; n_cells],
             mineralizing: Vec::new(),
             totals: Totals::default(),
-            next_cell_id: 1,
+            ids: CellIds::default(),
         };
         world.pool = PrecursorPool::new(&rules.cells.precursor, world.marrow_mm3());
         Ok(world)
@@ -122,28 +128,68 @@ impl World {
 
     /// Places the initial T-cells: `count` on marrow voxels drawn uniformly.
     pub fn seed_tcells(&mut self, count: usize, seed: u64) {
-        let n = self.lattice.dims.len() as u64;
-        let mut stream = StreamKey::new(seed, 0, 0, Purpose::Setup).stream();
-        let mut placed = 0;
-        let mut tries = 0;
-        while placed < count && tries < 100 * count + 1000 {
-            tries += 1;
-            let v = stream.below(n) as usize;
-            if self.mask.data[v] != 0 {
-                continue;
-            }
-            let id = self.take_id();
-            let activated = stream.uniform() < 1.0 / 3.0;
-            self.tcells.push(id, v as u32, activated, 0);
-            placed += 1;
+        self.tcells.seed(count, seed, &self.mask, &mut self.ids);
+    }
+
+    /// The world split for applying the intents of step `step` under `rules`: the
+    /// handle on the bone (logging topology events to `events`) and the populations.
+    pub fn split<'a>(
+        &'a mut self,
+        rules: &'a Rules,
+        step: u64,
+        events: &'a mut Vec<TopologyEvent>,
+    ) -> Parts<'a> {
+        let World {
+            lattice,
+            mask,
+            memory,
+            fields: _,
+            binding: _,
+            signals,
+            surface,
+            osteoclasts,
+            osteoblasts,
+            tcells,
+            pool,
+            bmus,
+            bone_sum,
+            resorbed_per_cell_um3,
+            mineralizing,
+            totals,
+            ids,
+        } = self;
+        let parts = BoneParts {
+            lattice,
+            mask,
+            memory,
+            surface,
+            sites: bmus,
+            totals: &mut totals.bone,
+            drug_taken_up_fmol: &mut totals.bisphosphonate_taken_up_fmol,
+            bone_sum,
+            resorbed_per_cell_um3,
+            signals,
+            mineralizing,
+            events,
+        };
+        Parts {
+            bone: Bone::new(parts, rules, step),
+            osteoclasts,
+            osteoblasts,
+            tcells,
+            pool,
+            ids,
         }
     }
 
-    /// A fresh cell id.
-    pub fn take_id(&mut self) -> u64 {
-        let id = self.next_cell_id;
-        self.next_cell_id += 1;
-        id
+    /// The handle on the bone alone in step `step` (see [`Self::split`]).
+    pub fn bone<'a>(
+        &'a mut self,
+        rules: &'a Rules,
+        step: u64,
+        events: &'a mut Vec<TopologyEvent>,
+    ) -> Bone<'a> {
+        self.split(rules, step, events).bone
     }
 
     /// Volume of one voxel, mm^3.

@@ -7,7 +7,7 @@
 //! `min + (max - min) * (p_d(i) + u) / n` with `u` uniform in `[0, 1)`. Every
 //! stratum of every axis is therefore hit exactly once. The permutation and the
 //! jitter of axis `d` come from the counter-based stream keyed by
-//! `(sweep seed, LHS_STREAM, d)` ([`crate::sim::rng`]).
+//! `(sweep seed, LHS_STREAM, d)` ([`crate::random`]).
 //!
 //! **Replicate seeds**: replicate `r` runs with
 //! `run.seed = mix(mix(sweep seed ^ REPLICATE_TAG) ^ r) & (2^63 - 1)`, `mix` being
@@ -17,7 +17,7 @@
 //! differences between points come from the parameters, and replicates differ
 //! from each other.
 
-use crate::sim::rng::{Purpose, StreamKey};
+use crate::random::{Purpose, StreamKey};
 
 /// Stream tag (the `step` part of the key) of the Latin-hypercube draws.
 const LHS_STREAM: u64 = 0x4c48_5300; // "LHS"

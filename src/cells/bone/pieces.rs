@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use crate::cells::neighbours::{all26, face};
+use crate::grid::neighbours::{all26, face};
 use crate::grid::BoneMask;
 
 /// The marrow pockets that making marrow voxel `v` bone would wall in: each marrow

@@ -8,8 +8,8 @@
 
 use rayon::prelude::*;
 
-use crate::cells::neighbours;
 use crate::fields::FieldGrid;
+use crate::grid::neighbours;
 use crate::grid::{BoneMask, Dims};
 use crate::lattice::memory::flags;
 use crate::lattice::VoxelMemory;

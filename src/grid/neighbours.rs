@@ -2,7 +2,7 @@
 //! neighbours of a voxel, by linear index, in a fixed order (so decisions that scan
 //! them are deterministic). Voxels outside the lattice are left out.
 
-use crate::grid::Dims;
+use super::Dims;
 
 /// Up to 6 face neighbours of voxel `i`, in the order -x, +x, -y, +y, -z, +z.
 #[inline]

@@ -1,9 +1,12 @@
-//! Dense 3-D voxel grids: shape, indexing and the binary bone mask.
+//! Dense 3-D voxel grids: shape, indexing, the binary bone mask, and the neighbours
+//! of a voxel ([`neighbours`]).
 //!
 //! Storage order is x fastest, then y, then z: the linear index of voxel `(x, y, z)`
 //! is `x + nx * (y + ny * z)`. Every dense array in the project (lattice, masks,
 //! fields) uses this order so that one z-plane is one contiguous slab, which is what
 //! rayon splits work over.
+
+pub mod neighbours;
 
 use serde::Serialize;
 
