@@ -10,7 +10,7 @@
 //!   inhibitor and bisphosphonate tables their fixed constants; the preset table the
 //!   reference morphometry of each synthetic preset.
 //! - Every row of a constants table (`constant | value | ...`) names a `const` of the
-//!   source (`sim::remodel::FRAGMENT_VOXELS` is `src/sim/remodel.rs`) and gives its
+//!   source (`cells::bone::resorb::FRAGMENT_VOXELS` is `src/cells/bone/resorb.rs`) and gives its
 //!   value.
 //!
 //! A cell matches when it equals the expected text or starts with it followed by a
