@@ -22,9 +22,9 @@
 
 use serde::Serialize;
 
+use super::drug::Drug;
 use super::params::param_table;
 use super::reader::{Range, Section};
-use crate::pharmacology::drug::Drug;
 
 /// Latest day a schedule can name, days (a century).
 const MAX_DAY: f64 = 36_500.0;

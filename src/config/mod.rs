@@ -14,6 +14,7 @@
 
 pub mod cells;
 pub mod clinical;
+pub mod drug;
 pub mod drugs;
 mod error;
 pub mod estrogen;
@@ -22,9 +23,11 @@ mod generator;
 pub mod mechanics;
 mod overrides;
 mod params;
+pub mod presets;
 pub(crate) mod reader;
 pub mod schema;
 mod suggest;
+pub mod synthetic;
 mod types;
 
 use std::path::Path;

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use toml::Table;
 
 use super::reader::{Range, Reader, Section};
+use super::synthetic;
 use super::types::*;
-use crate::lattice::synthetic;
 
 /// Names of the synthetic presets (REFERENCE.md section 5).
 pub const PRESET_NAMES: [&str; 3] = ["iliac_crest", "lumbar_vertebra", "femoral_head"];
@@ -197,7 +197,13 @@ fn synthetic_section(s: &Section<'_, '_>, voxel_um: f64) -> Option<SyntheticConf
     if !s.has("preset") {
         for key in ["bv_tv", "tb_th_mm"] {
             if !s.has(key) {
-                s.problem(key, "required without a preset (or set `preset`, one of iliac_crest, lumbar_vertebra, femoral_head)");
+                s.problem(
+                    key,
+                    format!(
+                        "required without a preset (or set `preset`, one of {})",
+                        PRESET_NAMES.join(", ")
+                    ),
+                );
             }
         }
         if !s.has("tb_sp_mm") && !s.has("tb_n_per_mm") {

@@ -190,19 +190,12 @@ pub fn tissue_pm(serum_ng_ml: f64, tissue_ratio: f64) -> f64 {
     serum_ng_ml.max(0.0) * tissue_ratio * PM_PER_NG_ML
 }
 
-/// Feeds the tissue level `tissue_pm` into the denosumab field: a uniform marrow
-/// background of `tissue_pm * decay` (whose quasi-steady solution is `tissue_pm`),
-/// and the face value when the species has fixed faces. Call after the sources were
-/// cleared for the step.
+/// Feeds the tissue level `tissue_pm` into the denosumab field; the same as
+/// [`crate::fields::Fields::feed_tissue_level`] for [`Species::Denosumab`], which is
+/// where the field arithmetic lives. Kept only until the step pipeline calls that
+/// directly: this module computes levels and does not drive fields.
 pub fn feed_field(fields: &mut Fields, tissue_pm: f64) -> Result<(), FieldError> {
-    let Some(k) = fields.index_of(Species::Denosumab) else {
-        return Ok(());
-    };
-    let p = fields.species()[k];
-    if matches!(p.boundary, crate::fields::Boundary::Fixed { .. }) {
-        fields.set_boundary_value(Species::Denosumab, tissue_pm)?;
-    }
-    fields.add_background(Species::Denosumab, tissue_pm * p.decay_per_s)
+    fields.feed_tissue_level(Species::Denosumab, tissue_pm)
 }
 
 #[cfg(test)]
