@@ -250,7 +250,8 @@ fn cube_shape(lattice: &Section<'_, '_>, side_mm: f64, voxel_um: f64) -> Option<
     Some([n as usize; 3])
 }
 
-const DTYPES: [&str; 8] = [
+/// Sample types `[lattice.import] dtype` accepts for raw volumes.
+pub const DTYPES: [&str; 8] = [
     "uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64",
 ];
 
