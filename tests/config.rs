@@ -1,18 +1,12 @@
 //! Configuration: validation reports every problem with key, line and valid range;
 //! overrides are validated like the file; the validated form round-trips.
 
+mod common;
+
 use std::path::Path;
 
-use trabecula::config::{self, ConfigError, LatticeSource, Origin, Override};
-
-fn parse(text: &str) -> Result<config::Config, ConfigError> {
-    config::parse(text, "test.toml", Path::new("."), &[])
-}
-
-fn parse_with(text: &str, sets: &[&str]) -> Result<config::Config, ConfigError> {
-    let o: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
-    config::parse(text, "test.toml", Path::new("."), &o)
-}
+use common::{parse, parse_with};
+use trabecula::config::{self, LatticeSource, Origin};
 
 const GOOD: &str = r#"
 [run]
