@@ -109,11 +109,6 @@ impl SpeciesParams {
     pub fn all(config: &FieldsConfig) -> Vec<Self> {
         Species::ALL.iter().map(|&s| Self::of(s, config)).collect()
     }
-
-    /// Decay length `sqrt(D / lambda)`, um: how far a molecule travels before it decays.
-    pub fn decay_length_um(&self) -> f64 {
-        (self.diffusion_um2_per_s / self.decay_per_s).sqrt()
-    }
 }
 
 #[cfg(test)]
