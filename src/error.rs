@@ -3,7 +3,7 @@
 //!
 //! [`crate::config::ConfigError`] covers config files and `--set` overrides; an
 //! [`InputError`] covers everything else the user handed in. Both make the binary
-//! exit with status 2 (`crate::cli::exit_code`).
+//! exit with status 2 (the commands map errors to exit statuses).
 
 /// Bad input that is not a config problem: a flag, a file that is in the way.
 #[derive(Debug, thiserror::Error)]
