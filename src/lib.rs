@@ -16,6 +16,8 @@
 //!   and lining cells, T-cells, the marrow background) and their rules.
 //! - [`pharmacology`]: what cells are exposed to each step: estrogen sources and drugs
 //!   (aromatase inhibitors, tamoxifen, goserelin, bisphosphonates, denosumab, teriparatide).
+//! - [`error`]: bad input that is not a config problem ([`error::InputError`]), for
+//!   any layer to raise.
 //! - [`files`]: writing to paths a user named: one writer per output (a lock), and
 //!   temporary files that cannot take a user's file's name.
 //! - [`output`]: the HDF5 result file; the only module that touches the HDF5 crate.
@@ -31,6 +33,7 @@
 pub mod cells;
 pub mod cli;
 pub mod config;
+pub mod error;
 pub mod fields;
 pub mod files;
 pub mod footprint;

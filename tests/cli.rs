@@ -1,39 +1,14 @@
 //! The binary end to end: exit codes, messages, files written, nothing overwritten.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn trabecula(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trabecula"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
+use common::{repo, small_lattice_config, stderr, stdout, trabecula, write};
 
-fn repo(p: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(p)
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// A small lattice config (1 mm cube) in a temporary directory.
+/// A small lattice config (1.2 mm cube) in a temporary directory.
 fn small_config(dir: &Path) -> PathBuf {
-    let path = dir.join("small.toml");
-    std::fs::write(
-        &path,
-        "[run]\nseed = 5\n[lattice]\nvoxel_um = 20\nside_mm = 1.2\n[lattice.synthetic]\npreset = \"iliac_crest\"\n",
-    )
-    .unwrap();
-    path
+    write(dir, "small.toml", &small_lattice_config())
 }
 
 #[test]

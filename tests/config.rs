@@ -1,18 +1,12 @@
 //! Configuration: validation reports every problem with key, line and valid range;
 //! overrides are validated like the file; the validated form round-trips.
 
+mod common;
+
 use std::path::Path;
 
-use trabecula::config::{self, ConfigError, LatticeSource, Origin, Override};
-
-fn parse(text: &str) -> Result<config::Config, ConfigError> {
-    config::parse(text, "test.toml", Path::new("."), &[])
-}
-
-fn parse_with(text: &str, sets: &[&str]) -> Result<config::Config, ConfigError> {
-    let o: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
-    config::parse(text, "test.toml", Path::new("."), &o)
-}
+use common::{parse, parse_with};
+use trabecula::config::{self, LatticeSource, Origin};
 
 const GOOD: &str = r#"
 [run]
@@ -227,4 +221,72 @@ fn every_shipped_config_validates() {
         n += 1;
     }
     assert!(n >= 1, "no configs found in {}", dir.display());
+}
+
+/// Every numeric leaf of `value` at dotted path `path` (`[[drug]]` entries as
+/// `drug[i]`), like the config's own key paths.
+fn numeric_keys(path: &str, value: &toml::Value, out: &mut Vec<String>) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match value {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                numeric_keys(&join(k), v, out);
+            }
+        }
+        toml::Value::Array(items) if items.iter().all(toml::Value::is_table) => {
+            for (i, item) in items.iter().enumerate() {
+                numeric_keys(&format!("{path}[{i}]"), item, out);
+            }
+        }
+        toml::Value::Array(items) if items.iter().all(|v| v.is_float() || v.is_integer()) => {
+            out.push(path.to_string());
+        }
+        toml::Value::Float(_) | toml::Value::Integer(_) => out.push(path.to_string()),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_parameter_of_every_ready_config_has_a_declared_unit() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".toml") || name.starts_with("sweep") {
+            continue;
+        }
+        // With every default filled in: each key the schema has for this config.
+        let text = config::load(&path, &[]).unwrap().to_toml();
+        let units = config::units(&text).unwrap();
+        let mut keys = Vec::new();
+        let doc = toml::Value::Table(text.parse::<toml::Table>().unwrap());
+        numeric_keys("", &doc, &mut keys);
+        assert!(keys.len() > 80, "{name}: {} numeric keys", keys.len());
+        for k in keys {
+            let unit = units
+                .get(&k)
+                .unwrap_or_else(|| panic!("{name}: {k} has no unit"));
+            assert!(!unit.is_empty(), "{name}: {k} has an empty unit");
+            checked += 1;
+        }
+        assert!(
+            !units.contains_key("lattice.synthetic.preset"),
+            "text has no unit"
+        );
+    }
+    assert!(checked > 0);
+    let units = config::units(GOOD).unwrap();
+    assert_eq!(
+        units["cells.precursor.initiation_per_mm2_per_day"],
+        "1/(mm^2 d)"
+    );
+    assert_eq!(units["fields.opg.diffusion_um2_per_s"], "um^2/s");
+    assert_eq!(units["run.step_hours"], "h");
 }

@@ -3,30 +3,22 @@
 //! positivity, bone barriers, agreement with the steady solver, and thread-count
 //! independence.
 
+mod common;
+
 use std::f64::consts::PI;
 
-use trabecula::fields::{
-    Boundary, FieldGrid, Fields, Geometry, Position, SolverSettings, Species, SpeciesParams,
-};
+use trabecula::fields::{Boundary, Fields, Position, SolverSettings, Species, SpeciesParams};
 use trabecula::grid::Dims;
 
-fn params(species: Species, d: f64, lambda: f64, boundary: Boundary) -> SpeciesParams {
-    SpeciesParams {
-        species,
-        diffusion_um2_per_s: d,
-        decay_per_s: lambda,
-        boundary,
-    }
-}
+use common::species_params as params;
 
 fn fields(dims: Dims, dx_um: f64, p: Vec<SpeciesParams>, implicit_tolerance: f64) -> Fields {
-    let grid = FieldGrid::uniform(dims, dx_um).unwrap();
     let settings = SolverSettings {
         implicit_tolerance,
         steady_tolerance: 1e-10,
         ..SolverSettings::default()
     };
-    Fields::new(grid, Geometry::marrow(dims, 0.0), p, settings).unwrap()
+    common::marrow_fields(dims, dx_um, p, settings)
 }
 
 /// Heat kernel with decay: a Gaussian of variance 2 D t in each axis, centred at `c`.

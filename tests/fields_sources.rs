@@ -173,3 +173,40 @@ fn remodeling_updates_the_geometry_and_the_next_solve_sees_it() {
     assert_eq!(before[g.index(2, 2, 0)], 0.0);
     assert!(after[g.index(2, 2, 0)] > 0.0);
 }
+
+#[test]
+fn a_tissue_level_is_the_steady_solution_throughout_the_marrow() {
+    use trabecula::config::fields::BoundaryKind;
+    use trabecula::fields::Boundary;
+    let level_pm = 500.0;
+    let fixed = FieldsConfig::default();
+    assert_eq!(fixed.denosumab.boundary, BoundaryKind::Fixed);
+    let mut no_flux = FieldsConfig::default();
+    no_flux.denosumab.boundary = BoundaryKind::NoFlux;
+    no_flux.denosumab.boundary_value_pm = None;
+    for config in [fixed, no_flux] {
+        let mut f = Fields::from_config(&config, &lattice()).unwrap();
+        f.feed_tissue_level(Species::Denosumab, level_pm).unwrap();
+        let k = f.index_of(Species::Denosumab).unwrap();
+        let p = f.species()[k];
+        if config.denosumab.boundary == BoundaryKind::Fixed {
+            assert_eq!(p.boundary, Boundary::Fixed { value_pm: level_pm });
+        } else {
+            assert_eq!(p.boundary, Boundary::NoFlux);
+        }
+        // Production level * decay per marrow volume, scaled by the marrow fraction.
+        let phi = f.geometry().marrow_fraction.clone();
+        let source = f.source(Species::Denosumab).unwrap();
+        for (&q, &m) in source.iter().zip(&phi) {
+            let expect = (level_pm * p.decay_per_s) as f32 * m;
+            assert!((q - expect).abs() <= 1e-6 * expect.abs(), "{q} vs {expect}");
+        }
+        f.solve_steady().unwrap();
+        let c = f.concentration(Species::Denosumab).unwrap();
+        for (&c, &m) in c.iter().zip(&phi) {
+            if m > 0.0 {
+                assert!((f64::from(c) / level_pm - 1.0).abs() < 1e-4, "{c} pM");
+            }
+        }
+    }
+}

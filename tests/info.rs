@@ -2,28 +2,15 @@
 //! lattice`, on a file written through the output API with a time series, events
 //! and snapshots (complete and not), and on files it must refuse with exit code 2.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{small_lattice_config, stderr, stdout, trabecula, write};
 use serde_json::Value;
 use trabecula::grid::Dims;
 use trabecula::lattice::Lattice;
 use trabecula::output::{FileMeta, OutputFile};
-
-fn trabecula(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trabecula"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// `trabecula info PATH --json`, parsed; fails the test on a non-zero exit.
 fn info_json(path: &Path) -> Value {
@@ -52,12 +39,7 @@ fn dataset<'a>(info: &'a Value, path: &str) -> (&'a Value, &'a str) {
 
 /// A 1.2 mm cube at 20 um written by `trabecula lattice` with seed 5.
 fn lattice_file(dir: &Path) -> PathBuf {
-    let config = dir.join("small.toml");
-    std::fs::write(
-        &config,
-        "[run]\nseed = 5\n[lattice]\nvoxel_um = 20\nside_mm = 1.2\n[lattice.synthetic]\npreset = \"iliac_crest\"\n",
-    )
-    .unwrap();
+    let config = write(dir, "small.toml", &small_lattice_config());
     let out_path = dir.join("lattice.h5");
     let out = trabecula(&[
         "--quiet",

@@ -3,25 +3,11 @@
 //! flags as the README writes them; whole-table `--set`; short numbers; directories
 //! named as such; I/O errors that say their text once. Every case exits with 2.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn trabecula(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trabecula"))
-        .args(args)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("SLURM_CPUS_PER_TASK")
-        .output()
-        .expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use common::{iliac_config, s, stderr, trabecula, write};
 
 /// Runs `args`, expects exit status 2, returns stderr.
 fn refused(args: &[&str]) -> String {
@@ -41,15 +27,7 @@ fn assert_has(text: &str, needles: &[&str]) {
 /// (line 3 on). Node spacing of the preset: 0.870 mm along x and y, 1.132 mm
 /// along z.
 fn config(dir: &Path, lattice: &str) -> PathBuf {
-    let path = dir.join("c.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[run]\ndays = 30\n[lattice]\n{lattice}\n[lattice.synthetic]\npreset = \"iliac_crest\"\n"
-        ),
-    )
-    .unwrap();
-    path
+    write(dir, "c.toml", &iliac_config("days = 30", lattice, ""))
 }
 
 #[test]

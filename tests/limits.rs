@@ -3,44 +3,30 @@
 //! estimate and this machine's own figure), and thread counts against the CPUs, each
 //! refused with exit status 2 and a message instead of a kill or a hang.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::{bin, iliac_config, s, stderr, trabecula, write};
 use trabecula::config::{self, Override};
 use trabecula::footprint::{self, ConfigSource, Workload};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trabecula"))
+/// The largest lattice a config may ask for: 1024^3 voxels (`shape_voxels` on line 5).
+fn big_config() -> String {
+    iliac_config("days = 10\n", "shape_voxels = [1024, 1024, 1024]\n", "")
 }
-
-fn trabecula(args: &[&str]) -> Output {
-    bin().args(args).output().expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// The largest lattice a config may ask for: 1024^3 voxels.
-const BIG: &str = "[run]\ndays = 10\n\n[lattice]\nshape_voxels = [1024, 1024, 1024]\n\n\
-                   [lattice.synthetic]\npreset = \"iliac_crest\"\n";
 
 /// A small run that writes a structure row, a snapshot and a checkpoint every day:
 /// 50 x 50 x 60 voxels (the smallest domain the iliac-crest preset fits).
-const SMALL: &str = "[run]\nseed = 1\nspinup_days = 0\ndays = 3\nmeasure_every_days = 1\n\
-                     snapshot_every_days = 1\ncheckpoint_every_days = 1\nstructure_every_days = 1\n\n\
-                     [lattice]\nvoxel_um = 20.0\nshape_voxels = [50, 50, 60]\n\n\
-                     [lattice.synthetic]\npreset = \"iliac_crest\"\n";
+fn small_config() -> String {
+    iliac_config(
+        "seed = 1\nspinup_days = 0\ndays = 3\nmeasure_every_days = 1\nsnapshot_every_days = 1\n\
+         checkpoint_every_days = 1\nstructure_every_days = 1",
+        "voxel_um = 20.0\nshape_voxels = [50, 50, 60]",
+        "",
+    )
+}
 
 /// The estimated peak of `workload` for the config at `path` with `overrides`.
 fn estimate(path: &Path, overrides: &[Override], workload: Workload) -> u64 {
@@ -79,7 +65,7 @@ fn too_large_here(bytes: u64, what: &str) -> bool {
 #[test]
 fn thread_counts_beyond_the_cpus_are_refused_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write(dir.path(), "small.toml", SMALL);
+    let cfg = write(dir.path(), "small.toml", &small_config());
     let out = dir.path().join("out.h5");
     let cap = std::thread::available_parallelism().map_or(1, |n| n.get());
     let range = format!("valid range is [1, {cap}]");
@@ -130,7 +116,7 @@ fn thread_counts_beyond_the_cpus_are_refused_with_exit_2() {
 #[test]
 fn a_lattice_too_large_for_this_machine_is_refused_before_allocating() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write(dir.path(), "big.toml", BIG);
+    let cfg = write(dir.path(), "big.toml", &big_config());
     let out = dir.path().join("out.h5");
     // `check` reports the estimate and passes the (valid) config either way.
     let o = trabecula(&["check", s(&cfg)]);
@@ -162,7 +148,7 @@ fn a_lattice_too_large_for_this_machine_is_refused_before_allocating() {
         assert!(!out.exists());
     }
     // A `--set` override is named as such.
-    let small = write(dir.path(), "small.toml", SMALL);
+    let small = write(dir.path(), "small.toml", &small_config());
     let o = trabecula(&[
         "lattice",
         s(&small),
@@ -182,7 +168,7 @@ fn a_lattice_too_large_for_this_machine_is_refused_before_allocating() {
 #[test]
 fn sweep_tasks_and_validate_are_refused_too() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write(dir.path(), "base.toml", BIG);
+    let cfg = write(dir.path(), "base.toml", &big_config());
     if !too_large_here(estimate(&cfg, &[], Workload::Run), "sweep and validate") {
         return;
     }
@@ -288,7 +274,7 @@ fn run_measuring_peak(cmd: &mut Command) -> (Output, Option<u64>) {
 #[test]
 fn the_estimate_bounds_the_measured_peak_of_a_run_within_a_factor_of_two() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write(dir.path(), "small.toml", SMALL);
+    let cfg = write(dir.path(), "small.toml", &small_config());
     let out = dir.path().join("out.h5");
     let needed = estimate(&cfg, &[], Workload::Run);
     let (o, peak) =
@@ -397,11 +383,11 @@ fn under_a_real_cgroup_limit_a_run_too_large_is_refused_and_a_small_one_runs() {
         }
     };
     let dir = tempfile::tempdir().unwrap();
-    let small = write(dir.path(), "small.toml", SMALL);
+    let small = write(dir.path(), "small.toml", &small_config());
     let big = write(
         dir.path(),
         "big.toml",
-        &SMALL.replace("[50, 50, 60]", "[100, 100, 100]"),
+        &small_config().replace("[50, 50, 60]", "[100, 100, 100]"),
     );
     // The limit sits between the two estimates, with room for the small run.
     assert!(estimate(&big, &[], Workload::Run) > limit);
@@ -449,7 +435,7 @@ fn a_failure_to_start_the_worker_threads_is_an_error_not_a_panic() {
         }
     };
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write(dir.path(), "small.toml", SMALL);
+    let cfg = write(dir.path(), "small.toml", &small_config());
     let out = dir.path().join("out.h5");
     let o = group
         .command(&["-q", "lattice", s(&cfg), "-o", s(&out), "--threads", "1"])

@@ -1,15 +1,12 @@
 //! Pharmacology: denosumab PK against references, bisphosphonate doses, aromatase
 //! suppression, schedules with switches and conditional starts, and the drug config.
 
-use std::path::Path;
+mod common;
 
-use trabecula::config::{self, Config};
+use common::parse;
+use trabecula::config::Config;
 use trabecula::pharmacology::denosumab::{self, DenosumabPk, PkParams};
 use trabecula::pharmacology::{bisphosphonate, Drug, Pharmacology, Readouts};
-
-fn parse(text: &str) -> Result<Config, config::ConfigError> {
-    config::parse(text, "test.toml", Path::new("."), &[])
-}
 
 const LATTICE: &str = "[lattice]\nside_mm = 0.4\n[lattice.synthetic]\npreset = \"iliac_crest\"\n";
 

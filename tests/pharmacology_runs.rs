@@ -2,14 +2,12 @@
 //! T-score readout reaching a conditional start, denosumab in the field; and the ready
 //! configs of every drug scenario.
 
+mod common;
+
+use common::parse;
 use std::path::Path;
-
-use trabecula::config::{self, Config};
+use trabecula::config;
 use trabecula::pharmacology::denosumab;
-
-fn parse(text: &str) -> Result<Config, config::ConfigError> {
-    config::parse(text, "test.toml", Path::new("."), &[])
-}
 
 mod simulation {
     use super::*;

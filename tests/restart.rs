@@ -9,52 +9,31 @@
 //! events are in flight at the checkpoint. `compare_files_from_env` (ignored) compares any two
 //! output files the same way.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use trabecula::output::{FileMeta, OutputFile, OutputReader, TableData};
+use common::contents::{assert_same, contents};
+use common::{bin, busy_config, ok};
+use trabecula::output::{FileMeta, OutputFile, OutputReader};
 use trabecula::sim::CHECKPOINT_FORMAT;
 
-const CONFIG: &str = r#"
-[run]
-seed = 11
-spinup_days = 20
-days = 130
-measure_every_days = 10
-snapshot_every_days = 20
-checkpoint_every_days = 50
-
-[lattice]
-voxel_um = 20.0
-shape_voxels = [46, 46, 58]
-
-[lattice.synthetic]
-preset = "iliac_crest"
-
-[fields]
-steady_tolerance = 1e-3
-
-[estrogen]
-schedule = "menopause"
-menopause_start_day = 30
-menopause_duration_days = 60
-
-[cells.precursor]
-initiation_per_mm2_per_day = 0.2
-
-[cells.mechanics]
-disuse_usage = 0.05
-"#;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trabecula"))
+/// The busy config on a 0.92 x 0.92 x 1.16 mm domain, checkpointed every 50 days.
+fn config_text() -> String {
+    busy_config(
+        "seed = 11\nspinup_days = 20\ndays = 130\nmeasure_every_days = 10\n\
+         snapshot_every_days = 20\ncheckpoint_every_days = 50",
+        [46, 46, 58],
+        "",
+    )
 }
 
 fn config(dir: &Path) -> PathBuf {
     let path = dir.join("config.toml");
     if !path.exists() {
-        std::fs::write(&path, CONFIG).unwrap();
+        std::fs::write(&path, config_text()).unwrap();
     }
     path
 }
@@ -77,16 +56,6 @@ fn spawn_run(dir: &Path, out: &Path, threads: &str, extra: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-fn ok(o: &Output) -> &Output {
-    assert!(
-        o.status.success(),
-        "failed ({:?}): {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
 }
 
 fn resume(path: &Path, threads: &str) -> Output {
@@ -125,108 +94,6 @@ fn wait_for(child: &mut Child, path: &Path, what: &str, cond: impl Fn(&Path) -> 
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// Bit patterns of a table's columns, with names and units.
-type Columns = Vec<(String, String, Vec<u64>)>;
-
-/// A snapshot's volumes (bone fraction first), named, as bit patterns.
-type Volumes = Vec<(String, Vec<u32>)>;
-
-/// Every dataset a run writes, as bit patterns, by path.
-#[derive(Debug, PartialEq)]
-struct Contents {
-    lattice: Vec<u32>,
-    metrics: Vec<(String, u64, String)>,
-    tables: Vec<(String, Columns)>,
-    snapshots: Vec<(String, Volumes)>,
-}
-
-impl Contents {
-    fn rows(&self) -> usize {
-        self.tables
-            .iter()
-            .map(|(_, c)| c.first().map_or(0, |c| c.2.len()))
-            .sum()
-    }
-
-    fn bytes(&self) -> usize {
-        let tables: usize = self
-            .tables
-            .iter()
-            .flat_map(|(_, c)| c.iter().map(|c| c.2.len() * 8))
-            .sum();
-        let volumes: usize = self
-            .snapshots
-            .iter()
-            .flat_map(|(_, f)| f.iter().map(|f| f.1.len() * 4))
-            .sum();
-        tables + volumes + self.lattice.len() * 4 + self.metrics.len() * 8
-    }
-}
-
-fn bits(t: &TableData) -> Columns {
-    t.columns
-        .iter()
-        .map(|c| {
-            let v = c.values.iter().map(|v| v.to_bits()).collect();
-            (c.name.clone(), c.units.clone(), v)
-        })
-        .collect()
-}
-
-fn contents(path: &Path) -> Contents {
-    let r = OutputReader::open(path).unwrap();
-    let mut tables = vec![("timeseries".into(), bits(&r.read_timeseries().unwrap()))];
-    for name in r.list_event_tables().unwrap() {
-        tables.push((name.clone(), bits(&r.read_events(&name).unwrap())));
-    }
-    let snapshots = r
-        .list_snapshots()
-        .unwrap()
-        .into_iter()
-        .map(|s| {
-            let bone = r.read_snapshot_lattice(&s.name).unwrap().bone_fraction;
-            let mut fields = vec![(
-                "bone_fraction".to_string(),
-                bone.iter().map(|x| x.to_bits()).collect(),
-            )];
-            for f in &s.fields {
-                let v = r.read_snapshot_field(&s.name, f).unwrap().values;
-                fields.push((f.clone(), v.iter().map(|x| x.to_bits()).collect()));
-            }
-            (s.name, fields)
-        })
-        .collect();
-    let lattice = r.read_lattice().unwrap().bone_fraction;
-    Contents {
-        lattice: lattice.iter().map(|x| x.to_bits()).collect(),
-        metrics: r
-            .read_metrics()
-            .unwrap()
-            .into_iter()
-            .map(|m| (m.name, m.value.to_bits(), m.units))
-            .collect(),
-        tables,
-        snapshots,
-    }
-}
-
-fn assert_same(a: &Contents, b: &Contents, what: &str) {
-    assert_eq!(a.tables.len(), b.tables.len(), "{what}: tables");
-    for ((na, ca), (nb, cb)) in a.tables.iter().zip(&b.tables) {
-        assert_eq!(na, nb, "{what}: table names");
-        assert_eq!(ca, cb, "{what}: table {na} differs");
-    }
-    let names = |c: &Contents| c.snapshots.iter().map(|s| s.0.clone()).collect::<Vec<_>>();
-    assert_eq!(names(a), names(b), "{what}: snapshots");
-    assert_eq!(a, b, "{what}: lattice, metrics or snapshot data differ");
-    eprintln!(
-        "{what}: {} table rows, {} snapshots, {} bytes of data identical",
-        a.rows(),
-        a.snapshots.len(),
-        a.bytes()
-    );
 }
 
 fn complete_without_checkpoint(path: &Path) {
@@ -369,7 +236,7 @@ fn files_that_cannot_be_resumed_are_bad_input() {
         let other = d.join("other.h5");
         let meta = FileMeta {
             software_version: version.into(),
-            config_toml: CONFIG.into(),
+            config_toml: config_text(),
             ..FileMeta::default()
         };
         let mut f = OutputFile::create(&other, &meta).unwrap();

@@ -3,36 +3,21 @@
 //! a task stopped by SIGTERM and resumed by `sweep run`, and the SLURM array script.
 
 use std::collections::{BTreeMap, BTreeSet};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn trabecula(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trabecula"))
-        .args(args)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("SLURM_CPUS_PER_TASK")
-        .output()
-        .expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use common::contents::bits;
+use common::{bin, iliac_config, s, stderr, trabecula, write};
 
 /// A tiny base config: a 1.2 mm cube at 40 um (30^3 voxels), 60 days, no spin-up.
 fn base_config(dir: &Path) -> PathBuf {
-    let path = dir.join("base.toml");
-    std::fs::write(
-        &path,
-        "[run]\nseed = 1\ndays = 60\nspinup_days = 0\nmeasure_every_days = 30\n\
-         [lattice]\nvoxel_um = 40\nside_mm = 1.2\n[lattice.synthetic]\npreset = \"iliac_crest\"\n",
+    let run = "seed = 1\ndays = 60\nspinup_days = 0\nmeasure_every_days = 30";
+    write(
+        dir,
+        "base.toml",
+        &iliac_config(run, "voxel_um = 40\nside_mm = 1.2", ""),
     )
-    .unwrap();
-    path
 }
 
 fn write_sweep(dir: &Path, body: &str) -> PathBuf {
@@ -341,10 +326,8 @@ fn sweep_run_resumes_a_task_stopped_at_its_time_limit() {
     plan(&sweep, &p);
     let output = p.join("runs/task_0000.h5");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trabecula"))
+    let mut child = bin()
         .args(["sweep", "run", s(&p), "--task", "0", "--threads", "1"])
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("SLURM_CPUS_PER_TASK")
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -364,7 +347,7 @@ fn sweep_run_resumes_a_task_stopped_at_its_time_limit() {
         assert!(t0.elapsed().as_secs() < 120, "no rows after 2 minutes");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let sent = Command::new("kill")
+    let sent = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
@@ -399,5 +382,5 @@ fn sweep_run_resumes_a_task_stopped_at_its_time_limit() {
         .unwrap();
     let b = resumed.read_timeseries().unwrap();
     assert!(a.rows() >= 40);
-    assert_eq!(format!("{a:?}"), format!("{b:?}"), "resumed task differs");
+    assert_eq!(bits(&a), bits(&b), "resumed task differs");
 }

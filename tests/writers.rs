@@ -8,48 +8,33 @@
 //! still be going when a second process starts is long enough for that and is then
 //! stopped.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{bin, code, iliac_config, s, stderr};
 use trabecula::output::OutputReader;
 
-const CONFIG: &str = r#"
-[run]
-seed = 11
-spinup_days = 10
-days = 40
-measure_every_days = 10
-checkpoint_every_days = 5
-
-[lattice]
-voxel_um = 20.0
-shape_voxels = [46, 46, 58]
-
-[lattice.synthetic]
-preset = "iliac_crest"
-
-[fields]
-steady_tolerance = 1e-3
-"#;
+/// A short run on a 0.92 x 0.92 x 1.16 mm domain, checkpointed every 5 days.
+fn config_text() -> String {
+    iliac_config(
+        "seed = 11\nspinup_days = 10\ndays = 40\nmeasure_every_days = 10\ncheckpoint_every_days = 5",
+        "voxel_um = 20.0\nshape_voxels = [46, 46, 58]",
+        "[fields]\nsteady_tolerance = 1e-3\n",
+    )
+}
 
 /// Days of a run that must outlive the start of a second process.
 const LONG_DAYS: &str = "run.days=3000";
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trabecula"))
-}
-
 fn config(dir: &Path) -> PathBuf {
     let path = dir.join("config.toml");
     if !path.exists() {
-        std::fs::write(&path, CONFIG).unwrap();
+        std::fs::write(&path, config_text()).unwrap();
     }
     path
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn run_cmd(dir: &Path, out: &Path, extra: &[&str]) -> Command {
@@ -64,14 +49,6 @@ fn spawn(mut c: Command) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn code(o: &Output) -> Option<i32> {
-    o.status.code()
 }
 
 /// Waits until `cond` holds, failing if `child` exits first or a minute passes.

@@ -27,6 +27,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, Config, ConfigError, Override};
+pub use crate::error::InputError;
 pub use progress::Progress;
 
 /// Agent-based simulation of trabecular bone remodeling.
@@ -103,11 +104,6 @@ impl ConfigArgs {
         config::load(&self.config, &overrides)
     }
 }
-
-/// Bad input that is not a config problem: a flag, a file that is in the way.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InputError(pub String);
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {

@@ -20,11 +20,6 @@ impl Progress {
         }
     }
 
-    /// Whether anything will be drawn.
-    pub fn is_visible(&self) -> bool {
-        self.visible
-    }
-
     /// A spinner showing `message` until the returned handle is finished or dropped.
     pub fn spinner(&self, message: impl Into<String>) -> ProgressBar {
         let bar = ProgressBar::with_draw_target(None, self.target());

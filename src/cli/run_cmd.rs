@@ -127,7 +127,8 @@ pub(crate) fn simulate(
     Ok(())
 }
 
-/// Warnings and the stage-time table at the end of a run (also of a resumed one).
+/// Notes and warnings and the stage-time table at the end of a run (also of a
+/// resumed one).
 pub(super) fn report_end(
     sim: &Simulation,
     profile: bool,
@@ -135,14 +136,83 @@ pub(super) fn report_end(
     say: &dyn Fn(String),
 ) {
     let w = sim.world();
-    if w.totals.unconverged_solves > 0 {
-        say(format!(
-            "warning: {} field solves stopped short of fields.steady_tolerance",
-            w.totals.unconverged_solves
-        ));
+    let settings = w.fields.settings();
+    let note = unconverged_note(
+        w.totals.unconverged_solves,
+        w.totals.field_solves,
+        settings.steady_tolerance,
+        settings.max_cycles,
+        // The largest final residual of those solves, once the run totals keep it.
+        None,
+    );
+    if let Some(note) = note {
+        say(note);
     }
     if profile {
         println!("{}", sim.timers().table());
         println!("{checkpoints}");
+    }
+}
+
+/// What field solves that stopped at the cycle limit mean for the results, in plain
+/// words: `stopped` of `solves` ended at `max_cycles` V-cycles above `tolerance`
+/// (`fields.steady_tolerance`), the largest of their final relative residuals being
+/// `worst` when known. `None` when every solve converged. More than 1 in 100 is a
+/// warning; fewer is a note.
+fn unconverged_note(
+    stopped: u64,
+    solves: u64,
+    tolerance: f64,
+    max_cycles: usize,
+    worst: Option<f64>,
+) -> Option<String> {
+    if stopped == 0 {
+        return None;
+    }
+    let largest = worst.map_or(String::new(), |r| {
+        format!(" (the largest relative residual left was {r:.2e})")
+    });
+    let head = format!(
+        "{stopped} of {solves} field solves stopped at the limit of {max_cycles} V-cycles \
+         before their relative residual reached fields.steady_tolerance = {tolerance:e}{largest}"
+    );
+    Some(if stopped * 100 > solves {
+        format!(
+            "warning: {head}. The cytokine fields of those steps are less accurate than the \
+             tolerance asks, often enough to matter: loosen fields.steady_tolerance (1e-3 is \
+             what the ready configs use), or read the results as accurate only to the \
+             residual left."
+        )
+    } else {
+        format!(
+            "note: {head}. The fields of those steps were a little less accurate than the \
+             tolerance asks; the next solve carried on from them, so the error did not \
+             build up. So few inexact steps do not change the results measurably."
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unconverged_note;
+
+    #[test]
+    fn stopped_solves_are_explained_in_words() {
+        assert_eq!(unconverged_note(0, 1095, 1e-3, 400, None), None);
+        let few = unconverged_note(2, 1095, 1e-3, 400, Some(1.82e-3)).unwrap();
+        assert_eq!(
+            few,
+            "note: 2 of 1095 field solves stopped at the limit of 400 V-cycles before their \
+             relative residual reached fields.steady_tolerance = 1e-3 (the largest relative \
+             residual left was 1.82e-3). The fields of those steps were a little less \
+             accurate than the tolerance asks; the next solve carried on from them, so the \
+             error did not build up. So few inexact steps do not change the results \
+             measurably."
+        );
+        let unknown = unconverged_note(2, 1095, 1e-3, 400, None).unwrap();
+        assert!(unknown.contains("= 1e-3. The fields"), "{unknown}");
+        let many = unconverged_note(20, 1095, 1e-6, 400, None).unwrap();
+        assert!(many.starts_with("warning: 20 of 1095"), "{many}");
+        assert!(many.contains("loosen fields.steady_tolerance"), "{many}");
     }
 }

@@ -22,9 +22,9 @@
 
 use serde::Serialize;
 
+use super::drug::Drug;
 use super::params::param_table;
 use super::reader::{Range, Section};
-use crate::pharmacology::drug::Drug;
 
 /// Latest day a schedule can name, days (a century).
 const MAX_DAY: f64 = 36_500.0;
@@ -78,10 +78,10 @@ fn drug_entry(s: &Section<'_, '_>) -> Option<DrugConfig> {
     let name = s
         .choice("name", &Drug::NAMES, None)
         .and_then(Drug::from_name);
-    let start_day = s.f64("start_day", Range::closed(0.0, MAX_DAY), Some(0.0));
-    let stop_day = s.opt_f64("stop_day", Range::open_closed(0.0, MAX_DAY));
-    let interval = s.opt_f64("interval_days", Range::open_closed(0.0, 3650.0));
-    let dose = s.opt_f64("dose_mg", Range::open_closed(0.0, 1000.0));
+    let start_day = s.f64("start_day", "d", Range::closed(0.0, MAX_DAY), Some(0.0));
+    let stop_day = s.opt_f64("stop_day", "d", Range::open_closed(0.0, MAX_DAY));
+    let interval = s.opt_f64("interval_days", "d", Range::open_closed(0.0, 3650.0));
+    let dose = s.opt_f64("dose_mg", "mg", Range::open_closed(0.0, 1000.0));
     if let (Some(a), Some(b)) = (start_day, stop_day) {
         if b <= a {
             s.problem(
@@ -99,7 +99,7 @@ fn drug_entry(s: &Section<'_, '_>) -> Option<DrugConfig> {
             );
         }
         Some(
-            when.f64("t_score_below", Range::closed(-10.0, 10.0), None)
+            when.f64("t_score_below", "1", Range::closed(-10.0, 10.0), None)
                 .map(|t| StartWhen { t_score_below: t }),
         )
     } else {
@@ -146,39 +146,39 @@ param_table! {
         /// (calibrated: with postmenopausal E2 the total is 0.65, the signal of about
         /// 75 pg/mL E2, so turnover falls towards premenopausal levels and BMD rises;
         /// ATAC LS about +2.8% at 5 y, Eastell et al., JCO 2008; `trabecula validate`).
-        tamoxifen_agonist_signal: Range::closed(0.0, 1.0) => 0.45,
+        tamoxifen_agonist_signal ["1"]: Range::closed(0.0, 1.0) => 0.45,
         /// Exemestane's androgenic effect on formation: osteoblast recruitment and
         /// apposition scale by `1 + gain`, [0, 100]. Default 0.05 (a "theoretical minor"
         /// offset: Goss et al., Clin Cancer Res 2004, in ovariectomized rats; approx.).
-        exemestane_formation_gain: GAIN => 0.05,
+        exemestane_formation_gain ["1"]: GAIN => 0.05,
         /// Teriparatide at the standard 20 ug daily raises osteoblast recruitment by
         /// `1 + gain` (scaled by the daily signal), [0, 100]. Default 1.0 (approx.:
         /// teriparatide roughly doubles formation surfaces in biopsies; calibrate).
-        teriparatide_recruitment_gain: GAIN => 1.0,
+        teriparatide_recruitment_gain ["1"]: GAIN => 1.0,
         /// Teriparatide at the standard dose raises the osteoblast apposition rate and
         /// prolongs osteoblast life by `1 + gain`, [0, 100]. Default 0.3 (approx.;
         /// calibrate).
-        teriparatide_activity_gain: GAIN => 0.3,
+        teriparatide_activity_gain ["1"]: GAIN => 0.3,
         /// Most an osteoclast's bisphosphonate load multiplies its apoptosis rate,
         /// minus one, [0, 1000]. Default 3 (a loaded osteoclast dies about 4x faster;
         /// Sato, JCI 1991. Calibrated against Z-FAST: with 3 the total-hip difference
         /// at 12 months is +4.16 +- 0.74% on 12 replicates, in the band [+2.31,
         /// +4.29]; 4 gave +4.37).
-        bisphosphonate_apoptosis_gain: Range::closed(0.0, 1000.0) => 3.0,
+        bisphosphonate_apoptosis_gain ["1"]: Range::closed(0.0, 1000.0) => 3.0,
         /// Bisphosphonate load (fmol per osteoclast) giving half the apoptosis gain,
         /// (0, 1e6]. Default 1 fmol (model choice: about what an osteoclast takes up
         /// from a few surface voxels after one 5 mg zoledronic acid dose; calibrate).
-        bisphosphonate_half_load_fmol: Range::open_closed(0.0, 1e6) => 1.0,
+        bisphosphonate_half_load_fmol ["fmol"]: Range::open_closed(0.0, 1e6) => 1.0,
         /// Hill coefficient of the apoptosis response to the load, [0.1, 10]. Default 1.
-        bisphosphonate_hill: Range::closed(0.1, 10.0) => 1.0,
+        bisphosphonate_hill ["1"]: Range::closed(0.1, 10.0) => 1.0,
         /// Skeletal bone surface over which the dose reaching bone spreads, m^2,
         /// (0, 100]. Default 10 (adult total bone surface, several to about 10 m^2,
         /// Parfitt; approx.).
-        skeletal_surface_m2: Range::open_closed(0.0, 100.0) => 10.0,
+        skeletal_surface_m2 ["m^2"]: Range::open_closed(0.0, 100.0) => 10.0,
         /// Denosumab concentration in marrow interstitial fluid relative to serum,
         /// (0, 1]. Default 0.07 (antibody biodistribution coefficient of bone, about 7%,
         /// Shah & Betts, mAbs 2013; approx.).
-        denosumab_tissue_ratio: Range::open_closed(0.0, 1.0) => 0.07,
+        denosumab_tissue_ratio ["1"]: Range::open_closed(0.0, 1.0) => 0.07,
     }
 }
 

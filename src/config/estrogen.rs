@@ -52,10 +52,10 @@ param_table! {
         /// Default 100 pg/mL, a premenopausal mean over the cycle (follicular 30-100,
         /// mid-cycle and luteal higher; approx.). Postmenopausal E2 is below 20 pg/mL,
         /// often below 14 (SWAN: Randolph et al., JCEM 2011; approx.).
-        level_pg_ml: Range::closed(0.0, 1000.0) => 100.0,
+        level_pg_ml ["pg/mL"]: Range::closed(0.0, 1000.0) => 100.0,
         /// Premenopausal reference level at which every estrogen-dependent cell rate is
         /// specified, pg/mL, (0, 1000]. Default 100 (as `level_pg_ml`).
-        reference_pg_ml: Range::open_closed(0.0, 1000.0) => 100.0,
+        reference_pg_ml ["pg/mL"]: Range::open_closed(0.0, 1000.0) => 100.0,
         /// E2 giving half of the maximal estrogen signal, pg/mL, (0, 1000]. Default 40
         /// (calibrated, with `cells.osteoblast.estrogen_lifespan_gain`, against ATAC and
         /// Z-FAST; `trabecula validate`): the signal falls by half between the
@@ -64,29 +64,29 @@ param_table! {
         /// did. With 30 the anastrozole total-hip loss at 1 y was -2.14% (band to
         /// -1.95) and the letrozole CTX rise above its band; with 50 the five-year
         /// spine loss was -8.25% (band to -7.93).
-        ec50_pg_ml: Range::open_closed(0.0, 1000.0) => 40.0,
+        ec50_pg_ml ["pg/mL"]: Range::open_closed(0.0, 1000.0) => 40.0,
         /// Day (after spin-up) the menopause transition starts, [0, 1e5].
-        menopause_start_day: Range::closed(0.0, 1e5) => 0.0,
+        menopause_start_day ["d"]: Range::closed(0.0, 1e5) => 0.0,
         /// Length of the transition, days, (0, 1e5]. Default 621 (1.7 y, the
         /// Peterson & Riggs model of the menopause transition).
-        menopause_duration_days: Range::open_closed(0.0, 1e5) => 621.0,
+        menopause_duration_days ["d"]: Range::open_closed(0.0, 1e5) => 621.0,
         /// Fraction of `level_pg_ml` lost over the transition, [0, 1]. Default 0.64
         /// (E2 falls about 64%, Peterson & Riggs).
-        menopause_fall_fraction: Range::closed(0.0, 1.0) => 0.64,
+        menopause_fall_fraction ["1"]: Range::closed(0.0, 1.0) => 0.64,
         /// Postmenopausal serum E2, pg/mL, [0, 1000]. Default 10 (below 20 pg/mL, often
         /// below 14; SWAN: Randolph et al., JCEM 2011; approx.). Also the level ovarian
         /// suppression (goserelin) brings premenopausal E2 down to.
-        postmenopausal_pg_ml: Range::closed(0.0, 1000.0) => 10.0,
+        postmenopausal_pg_ml ["pg/mL"]: Range::closed(0.0, 1000.0) => 10.0,
         /// Serum E2 of a man, pg/mL, [0, 1000]. Default 15 (older men about 15 pg/mL,
         /// Burnett-Bowie et al., JCEM 2009); higher on testosterone therapy
         /// (aromatization).
-        men_pg_ml: Range::closed(0.0, 1000.0) => 15.0,
+        men_pg_ml ["pg/mL"]: Range::closed(0.0, 1000.0) => 15.0,
         /// E2 at which a man's bone is at balance (his deficiency reference), pg/mL,
         /// (0, 1000]. Default 15 (model choice: the usual male level; testosterone's own
         /// action on bone is folded into it).
-        men_reference_pg_ml: Range::open_closed(0.0, 1000.0) => 15.0,
+        men_reference_pg_ml ["pg/mL"]: Range::open_closed(0.0, 1000.0) => 15.0,
         /// Day (after spin-up) ovarian suppression starts, [0, 1e5]. Default 0.
-        suppression_start_day: Range::closed(0.0, 1e5) => 0.0,
+        suppression_start_day ["d"]: Range::closed(0.0, 1e5) => 0.0,
     }
 }
 

@@ -198,19 +198,28 @@ const KD_PM: Range = Range::open_closed(0.0, 1e9);
 /// section's reader; the result is `None` when any was bad.
 pub fn fields_section(s: &Section<'_, '_>) -> Option<FieldsConfig> {
     let d = FieldsConfig::default();
-    let coarsening = s.int("coarsening", 1, COARSENING_MAX, Some(d.coarsening as i64));
+    let coarsening = s.int(
+        "coarsening",
+        "1",
+        1,
+        COARSENING_MAX,
+        Some(d.coarsening as i64),
+    );
     let bone_ratio = s.f64(
         "bone_diffusion_ratio",
+        "1",
         Range::closed(0.0, 1.0),
         Some(d.bone_diffusion_ratio),
     );
     let steady_tol = s.f64(
         "steady_tolerance",
+        "1",
         Range::closed(1e-12, 1e-2),
         Some(d.steady_tolerance),
     );
     let implicit_tol = s.f64(
         "implicit_tolerance",
+        "1",
         Range::closed(1e-8, 1e-1),
         Some(d.implicit_tolerance),
     );
@@ -240,9 +249,10 @@ pub fn fields_section(s: &Section<'_, '_>) -> Option<FieldsConfig> {
 }
 
 fn binding_section(s: &Section<'_, '_>, d: &BindingConfig) -> Option<BindingConfig> {
-    let opg = s.f64("kd_rankl_opg_pm", KD_PM, Some(d.kd_rankl_opg_pm));
+    let opg = s.f64("kd_rankl_opg_pm", "pM", KD_PM, Some(d.kd_rankl_opg_pm));
     let dmab = s.f64(
         "kd_rankl_denosumab_pm",
+        "pM",
         KD_PM,
         Some(d.kd_rankl_denosumab_pm),
     );
@@ -255,11 +265,12 @@ fn binding_section(s: &Section<'_, '_>, d: &BindingConfig) -> Option<BindingConf
 fn species_section(s: &Section<'_, '_>, d: SpeciesConfig) -> Option<SpeciesConfig> {
     let diffusion = s.f64(
         "diffusion_um2_per_s",
+        "um^2/s",
         DIFFUSION,
         Some(d.diffusion_um2_per_s),
     );
-    let per_day = s.opt_f64("decay_per_day", DECAY_PER_DAY);
-    let half_life = s.opt_f64("half_life_h", HALF_LIFE_H);
+    let per_day = s.opt_f64("decay_per_day", "1/d", DECAY_PER_DAY);
+    let half_life = s.opt_f64("half_life_h", "h", HALF_LIFE_H);
     let decay_bad = (s.has("decay_per_day") && per_day.is_none())
         || (s.has("half_life_h") && half_life.is_none());
     let decay = match (s.has("decay_per_day"), s.has("half_life_h")) {
@@ -284,7 +295,7 @@ fn species_section(s: &Section<'_, '_>, d: SpeciesConfig) -> Option<SpeciesConfi
             "fixed" => BoundaryKind::Fixed,
             _ => BoundaryKind::NoFlux,
         });
-    let value = s.opt_f64("boundary_value_pm", BOUNDARY_VALUE_PM);
+    let value = s.opt_f64("boundary_value_pm", "pM", BOUNDARY_VALUE_PM);
     let value_bad = s.has("boundary_value_pm") && value.is_none();
     let boundary_value_pm = match kind {
         Some(BoundaryKind::Fixed) => Some(value.or(d.boundary_value_pm).unwrap_or(0.0)),

@@ -13,9 +13,8 @@ use toml::{Table, Value};
 
 use super::reader::{number, Reader};
 use super::schema::{MAX_AXIS_VOXELS, MIN_AXIS_VOXELS};
+use super::synthetic::{synthetic_spec, SyntheticError, SyntheticSpec, MIN_TB_TH_VOXELS};
 use super::types::{Config, LatticeSource};
-use crate::lattice::source::synthetic_spec;
-use crate::lattice::synthetic::{SyntheticError, SyntheticSpec, MIN_TB_TH_VOXELS};
 
 /// Which keys of `[lattice]` and `[lattice.synthetic]` the document gives.
 struct Given<'d> {

@@ -14,6 +14,7 @@
 
 pub mod cells;
 pub mod clinical;
+pub mod drug;
 pub mod drugs;
 mod error;
 pub mod estrogen;
@@ -22,11 +23,14 @@ mod generator;
 pub mod mechanics;
 mod overrides;
 mod params;
+pub mod presets;
 pub(crate) mod reader;
 pub mod schema;
 mod suggest;
+pub mod synthetic;
 mod types;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 pub use error::{ConfigError, Origin, Problem};
@@ -130,6 +134,26 @@ fn parse_with(
             problems,
         }),
     }
+}
+
+/// The unit of every numeric key of the config TOML `text`, by dotted path
+/// (`cells.precursor.initiation_per_mm2_per_day` is `1/(mm^2 d)`; `"1"` for a
+/// dimensionless number). Each unit is declared where the schema reads the key, so
+/// this is the schema's own list: every key a config with the tables of `text` may
+/// give, whether `text` gives it or not (a `[[drug]]` entry's keys, or those of the
+/// lattice source `text` does not use, only when `text` has such a table). Keys of
+/// text and booleans have no unit. Problems with the values are not reported here.
+pub fn units(text: &str) -> Result<BTreeMap<String, &'static str>, ConfigError> {
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::Syntax {
+            origin: "config".to_string(),
+            message: e.to_string(),
+        })?;
+    let reader = reader::Reader::new(text, BTreeSet::new());
+    // Whether the files a config names exist does not change the units.
+    let _ = schema::validate(&reader, &doc, Path::new("."));
+    Ok(reader.units())
 }
 
 impl Config {

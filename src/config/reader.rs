@@ -2,12 +2,14 @@
 //! collects every problem instead of stopping at the first.
 //!
 //! Each getter records the key as known, so the set of valid keys is exactly the set
-//! the validation code asks for: it cannot drift from a hand-kept list. After the whole
+//! the validation code asks for: it cannot drift from a hand-kept list. Every numeric
+//! getter takes the key's unit with its range, and records it ([`Reader::units`]):
+//! a key's unit is declared where the key is read, once. After the whole
 //! document is read, [`Reader::finish`] reports every key that nobody asked for, with
 //! the nearest valid key as a suggestion.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use toml::{Table, Value};
@@ -123,6 +125,7 @@ pub struct Reader<'s> {
     source: &'s str,
     overridden: BTreeSet<String>,
     known: RefCell<BTreeSet<String>>,
+    units: RefCell<BTreeMap<String, &'static str>>,
     problems: RefCell<Vec<Problem>>,
 }
 
@@ -134,6 +137,7 @@ impl<'s> Reader<'s> {
             source,
             overridden,
             known: RefCell::default(),
+            units: RefCell::default(),
             problems: RefCell::default(),
         }
     }
@@ -162,6 +166,12 @@ impl<'s> Reader<'s> {
             message: message.into(),
             origin,
         });
+    }
+
+    /// The unit of every numeric key read so far, by dotted path (`"1"` for a
+    /// dimensionless number; keys of text and booleans have none).
+    pub fn units(&self) -> BTreeMap<String, &'static str> {
+        self.units.borrow().clone()
     }
 
     /// Whether any problem has been recorded so far.
@@ -287,6 +297,15 @@ impl<'a> Section<'a, '_> {
         self.reader.problem(&self.path_of(key), message);
     }
 
+    /// Marks `key` known with the unit `unit` and returns its untyped value.
+    fn numeric_value(&self, key: &str, unit: &'static str) -> Option<&'a Value> {
+        self.reader
+            .units
+            .borrow_mut()
+            .insert(self.path_of(key), unit);
+        self.raw_value(key)
+    }
+
     /// The untyped value of `key` (and marks it known).
     pub fn raw_value(&self, key: &str) -> Option<&'a Value> {
         self.reader.known.borrow_mut().insert(self.path_of(key));
@@ -338,10 +357,16 @@ impl<'a> Section<'a, '_> {
         }
     }
 
-    /// A number in `range`; integers are accepted for floats. Absent keys give
-    /// `default`; bad values record a problem and give `None`.
-    pub fn f64(&self, key: &str, range: Range, default: Option<f64>) -> Option<f64> {
-        match self.raw_value(key) {
+    /// A number in `unit` within `range`; integers are accepted for floats. Absent
+    /// keys give `default`; bad values record a problem and give `None`.
+    pub fn f64(
+        &self,
+        key: &str,
+        unit: &'static str,
+        range: Range,
+        default: Option<f64>,
+    ) -> Option<f64> {
+        match self.numeric_value(key, unit) {
             None => default,
             Some(v) => {
                 let x = match v {
@@ -365,14 +390,21 @@ impl<'a> Section<'a, '_> {
         }
     }
 
-    /// An optional number in `range` (`None` when absent or bad).
-    pub fn opt_f64(&self, key: &str, range: Range) -> Option<f64> {
-        self.f64(key, range, None)
+    /// An optional number in `unit` within `range` (`None` when absent or bad).
+    pub fn opt_f64(&self, key: &str, unit: &'static str, range: Range) -> Option<f64> {
+        self.f64(key, unit, range, None)
     }
 
-    /// An integer in `[min, max]`.
-    pub fn int(&self, key: &str, min: i64, max: i64, default: Option<i64>) -> Option<i64> {
-        match self.raw_value(key) {
+    /// An integer in `unit` within `[min, max]`.
+    pub fn int(
+        &self,
+        key: &str,
+        unit: &'static str,
+        min: i64,
+        max: i64,
+        default: Option<i64>,
+    ) -> Option<i64> {
+        match self.numeric_value(key, unit) {
             None => default,
             Some(Value::Integer(i)) if (min..=max).contains(i) => Some(*i),
             Some(Value::Integer(i)) => {
@@ -459,9 +491,14 @@ impl<'a> Section<'a, '_> {
         None
     }
 
-    /// An array of exactly `N` numbers, each in `range`.
-    pub fn f64_array<const N: usize>(&self, key: &str, range: Range) -> Option<[f64; N]> {
-        let value = self.raw_value(key)?;
+    /// An array of exactly `N` numbers in `unit`, each in `range`.
+    pub fn f64_array<const N: usize>(
+        &self,
+        key: &str,
+        unit: &'static str,
+        range: Range,
+    ) -> Option<[f64; N]> {
+        let value = self.numeric_value(key, unit)?;
         let items = self.array_items(key, value, N)?;
         let mut out = [0.0; N];
         for (i, v) in items.iter().enumerate() {
@@ -485,9 +522,15 @@ impl<'a> Section<'a, '_> {
         Some(out)
     }
 
-    /// An array of exactly `N` integers, each in `[min, max]`.
-    pub fn int_array<const N: usize>(&self, key: &str, min: i64, max: i64) -> Option<[i64; N]> {
-        let value = self.raw_value(key)?;
+    /// An array of exactly `N` integers in `unit`, each in `[min, max]`.
+    pub fn int_array<const N: usize>(
+        &self,
+        key: &str,
+        unit: &'static str,
+        min: i64,
+        max: i64,
+    ) -> Option<[i64; N]> {
+        let value = self.numeric_value(key, unit)?;
         let items = self.array_items(key, value, N)?;
         let mut out = [0; N];
         for (i, v) in items.iter().enumerate() {

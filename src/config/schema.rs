@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use toml::Table;
 
 use super::reader::{Range, Reader, Section};
+use super::synthetic;
 use super::types::*;
-use crate::lattice::synthetic;
 
 /// Names of the synthetic presets (reference morphometry: Hildebrand et al., JBMR 1999;
 /// Rubin et al., Bone 2010).
@@ -50,10 +50,10 @@ pub fn validate(reader: &Reader<'_>, root: &Table, base_dir: &Path) -> Option<Co
 
 fn run_section(s: &Section<'_, '_>) -> Option<RunConfig> {
     // Default seed 1: any fixed value will do, it is recorded in every output file.
-    let seed = s.int("seed", 0, i64::MAX, Some(1));
-    let days = s.int("days", 1, MAX_DAYS, Some(365));
-    let spinup = s.int("spinup_days", 0, MAX_DAYS, Some(0));
-    let step_hours = s.int("step_hours", 1, 24, Some(24));
+    let seed = s.int("seed", "1", 0, i64::MAX, Some(1));
+    let days = s.int("days", "d", 1, MAX_DAYS, Some(365));
+    let spinup = s.int("spinup_days", "d", 0, MAX_DAYS, Some(0));
+    let step_hours = s.int("step_hours", "h", 1, 24, Some(24));
     if let Some(h) = step_hours {
         if 24 % h != 0 {
             s.problem(
@@ -62,9 +62,9 @@ fn run_section(s: &Section<'_, '_>) -> Option<RunConfig> {
             );
         }
     }
-    let measure = s.int("measure_every_days", 1, MAX_DAYS, Some(30));
-    let snapshot = s.int("snapshot_every_days", 0, MAX_DAYS, Some(0));
-    let structure = s.int("structure_every_days", 0, MAX_DAYS, measure);
+    let measure = s.int("measure_every_days", "d", 1, MAX_DAYS, Some(30));
+    let snapshot = s.int("snapshot_every_days", "d", 0, MAX_DAYS, Some(0));
+    let structure = s.int("structure_every_days", "d", 0, MAX_DAYS, measure);
     if let (Some(m), Some(k)) = (measure, structure) {
         if k % m != 0 {
             s.problem(
@@ -76,11 +76,11 @@ fn run_section(s: &Section<'_, '_>) -> Option<RunConfig> {
             );
         }
     }
-    let solve_every = s.int("field_solve_every_steps", 1, 1000, Some(1));
+    let solve_every = s.int("field_solve_every_steps", "1", 1, 1000, Some(1));
     // A year of simulated time: minutes of wall time on a few-mm cube, so a killed
     // run loses little, while a checkpoint (about the size of a snapshot plus the
     // fields) costs far less than the steps between two of them.
-    let checkpoint = s.int("checkpoint_every_days", 0, MAX_DAYS, Some(365));
+    let checkpoint = s.int("checkpoint_every_days", "d", 0, MAX_DAYS, Some(365));
     let step_hours = step_hours.filter(|h| 24 % h == 0);
     Some(RunConfig {
         seed: seed? as u64,
@@ -105,7 +105,7 @@ fn lattice_section(s: &Section<'_, '_>, base_dir: &Path) -> Option<LatticeConfig
             "missing table [lattice]: give [lattice.synthetic] or [lattice.import]",
         );
     }
-    let voxel_um = s.opt_f64("voxel_um", VOXEL_UM);
+    let voxel_um = s.opt_f64("voxel_um", "um", VOXEL_UM);
     let voxel_bad = s.has("voxel_um") && voxel_um.is_none();
     let synthetic = s.table("synthetic");
     let import = s.table("import");
@@ -161,8 +161,8 @@ fn lattice_section(s: &Section<'_, '_>, base_dir: &Path) -> Option<LatticeConfig
 
 /// The synthetic lattice's shape from `shape_voxels`, or a cube of `side_mm`.
 fn lattice_shape(lattice: &Section<'_, '_>, voxel_um: f64) -> Option<[usize; 3]> {
-    let side_mm = lattice.opt_f64("side_mm", Range::open_closed(0.0, 50.0));
-    let shape = lattice.int_array::<3>("shape_voxels", MIN_AXIS_VOXELS, MAX_AXIS_VOXELS);
+    let side_mm = lattice.opt_f64("side_mm", "mm", Range::open_closed(0.0, 50.0));
+    let shape = lattice.int_array::<3>("shape_voxels", "voxel", MIN_AXIS_VOXELS, MAX_AXIS_VOXELS);
     match (lattice.has("side_mm"), lattice.has("shape_voxels")) {
         (true, true) => {
             lattice.problem(
@@ -179,14 +179,19 @@ fn lattice_shape(lattice: &Section<'_, '_>, voxel_um: f64) -> Option<[usize; 3]>
 
 fn synthetic_section(s: &Section<'_, '_>, voxel_um: f64) -> Option<SyntheticConfig> {
     let preset = s.choice("preset", &PRESET_NAMES, None).map(str::to_string);
-    let bv_tv = s.opt_f64("bv_tv", Range::open(0.0, synthetic::MAX_BV_TV));
-    let tb_th_mm = s.opt_f64("tb_th_mm", Range::closed(0.02, 1.0));
-    let tb_sp_mm = s.opt_f64("tb_sp_mm", Range::closed(0.05, 5.0));
-    let tb_n_per_mm = s.opt_f64("tb_n_per_mm", Range::closed(0.2, 10.0));
-    let anisotropy = s.opt_f64("anisotropy", Range::closed(1.0, synthetic::MAX_ANISOTROPY));
-    let plate_fraction = s.opt_f64("plate_fraction", Range::closed(0.0, 1.0));
+    let bv_tv = s.opt_f64("bv_tv", "1", Range::open(0.0, synthetic::MAX_BV_TV));
+    let tb_th_mm = s.opt_f64("tb_th_mm", "mm", Range::closed(0.02, 1.0));
+    let tb_sp_mm = s.opt_f64("tb_sp_mm", "mm", Range::closed(0.05, 5.0));
+    let tb_n_per_mm = s.opt_f64("tb_n_per_mm", "1/mm", Range::closed(0.2, 10.0));
+    let anisotropy = s.opt_f64(
+        "anisotropy",
+        "1",
+        Range::closed(1.0, synthetic::MAX_ANISOTROPY),
+    );
+    let plate_fraction = s.opt_f64("plate_fraction", "1", Range::closed(0.0, 1.0));
     let thickness_cv = s.opt_f64(
         "thickness_cv",
+        "1",
         Range::closed(0.0, synthetic::MAX_THICKNESS_CV),
     );
     if s.has("tb_sp_mm") && s.has("tb_n_per_mm") {
@@ -198,7 +203,13 @@ fn synthetic_section(s: &Section<'_, '_>, voxel_um: f64) -> Option<SyntheticConf
     if !s.has("preset") {
         for key in ["bv_tv", "tb_th_mm"] {
             if !s.has(key) {
-                s.problem(key, "required without a preset (or set `preset`, one of iliac_crest, lumbar_vertebra, femoral_head)");
+                s.problem(
+                    key,
+                    format!(
+                        "required without a preset (or set `preset`, one of {})",
+                        PRESET_NAMES.join(", ")
+                    ),
+                );
             }
         }
         if !s.has("tb_sp_mm") && !s.has("tb_n_per_mm") {
@@ -245,7 +256,8 @@ fn cube_shape(lattice: &Section<'_, '_>, side_mm: f64, voxel_um: f64) -> Option<
     Some([n as usize; 3])
 }
 
-const DTYPES: [&str; 8] = [
+/// Sample types `[lattice.import] dtype` accepts for raw volumes.
+pub const DTYPES: [&str; 8] = [
     "uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64",
 ];
 
@@ -327,16 +339,21 @@ fn threshold_value(s: &Section<'_, '_>) -> Option<ThresholdConfig> {
             .choice("threshold", &["otsu"], None)
             .map(|_| ThresholdConfig::Otsu);
     }
-    s.f64("threshold", Range::closed(f64::MIN, f64::MAX), None)
-        .map(ThresholdConfig::Value)
+    s.f64(
+        "threshold",
+        "sample value",
+        Range::closed(f64::MIN, f64::MAX),
+        None,
+    )
+    .map(ThresholdConfig::Value)
 }
 
 fn raw_section(s: &Section<'_, '_>) -> Option<RawConfig> {
-    let shape = s.int_array::<3>("shape_voxels", 1, 1 << 16);
+    let shape = s.int_array::<3>("shape_voxels", "voxel", 1, 1 << 16);
     let dtype = s.choice("dtype", &DTYPES, None);
     let endian = s.choice("endian", &["little", "big"], Some("little"));
-    let spacing = s.f64_array::<3>("spacing_um", Range::open_closed(0.0, 1e4));
-    let header_bytes = s.int("header_bytes", 0, i64::MAX, Some(0));
+    let spacing = s.f64_array::<3>("spacing_um", "um", Range::open_closed(0.0, 1e4));
+    let header_bytes = s.int("header_bytes", "byte", 0, i64::MAX, Some(0));
     for key in ["shape_voxels", "dtype", "spacing_um"] {
         if !s.has(key) {
             s.problem(key, "required for a raw volume");

@@ -117,16 +117,6 @@ impl FieldGrid {
         }
         Some(self.dims.index(c[0], c[1], c[2]))
     }
-
-    /// Centre of field cell `(x, y, z)`, um from the domain's low corner.
-    pub fn cell_centre_um(&self, x: usize, y: usize, z: usize) -> [f64; 3] {
-        let h = self.dx_um;
-        [
-            (x as f64 + 0.5) * h,
-            (y as f64 + 0.5) * h,
-            (z as f64 + 0.5) * h,
-        ]
-    }
 }
 
 /// Bone/marrow geometry of the field grid, derived from the lattice.

@@ -16,7 +16,7 @@
 //! volume `V` raise its source by `q / (6.022e-4 V)` pM/s.
 
 use super::grid::MOLECULES_PER_UM3_PER_PM;
-use super::{FieldError, Fields, Species};
+use super::{Boundary, FieldError, Fields, Species};
 
 /// Where a cell is.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -107,6 +107,23 @@ impl Fields {
             *v += rate * phi;
         }
         Ok(())
+    }
+
+    /// Holds `species` at a uniform tissue level `level_pm` in marrow: adds the
+    /// background production `level_pm * decay` (whose quasi-steady solution is
+    /// `level_pm` throughout the marrow) and, when the species has fixed faces, sets
+    /// the face value to `level_pm`. Nothing happens when the fields do not carry the
+    /// species. Call after the sources were cleared for the step (e.g. the denosumab
+    /// tissue level, [`crate::pharmacology::denosumab::tissue_pm`]).
+    pub fn feed_tissue_level(&mut self, species: Species, level_pm: f64) -> Result<(), FieldError> {
+        let Some(k) = self.index_of(species) else {
+            return Ok(());
+        };
+        let p = self.species()[k];
+        if matches!(p.boundary, Boundary::Fixed { .. }) {
+            self.set_boundary_value(species, level_pm)?;
+        }
+        self.add_background(species, level_pm * p.decay_per_s)
     }
 
     /// The source of `species` per field cell, pM/s (for callers that build whole

@@ -4,7 +4,7 @@
 //! diffusion in um^2/s ([`crate::config::fields`], where every default carries its
 //! source); [`SpeciesParams`] holds the same numbers converted once.
 
-use crate::config::fields::{BoundaryKind, FieldsConfig, SpeciesConfig};
+use crate::config::fields::{BoundaryKind, FieldsConfig, SpeciesConfig, SPECIES_KEYS};
 
 /// Seconds in a day.
 pub const SECONDS_PER_DAY: f64 = 86_400.0;
@@ -40,17 +40,11 @@ impl Species {
         Species::Denosumab,
     ];
 
-    /// The key of the species' config table under `[fields]` (and its output name).
-    pub fn key(self) -> &'static str {
-        match self {
-            Species::Rankl => "rankl",
-            Species::Opg => "opg",
-            Species::Il1 => "il1",
-            Species::Il6 => "il6",
-            Species::Tnf => "tnf",
-            Species::Tgfb => "tgfb",
-            Species::Denosumab => "denosumab",
-        }
+    /// The key of the species' config table under `[fields]` (and its output name):
+    /// its entry in the config's [`SPECIES_KEYS`], which lists the species in the
+    /// order of [`Species::ALL`].
+    pub const fn key(self) -> &'static str {
+        SPECIES_KEYS[self as usize]
     }
 }
 
@@ -115,9 +109,23 @@ impl SpeciesParams {
     pub fn all(config: &FieldsConfig) -> Vec<Self> {
         Species::ALL.iter().map(|&s| Self::of(s, config)).collect()
     }
+}
 
-    /// Decay length `sqrt(D / lambda)`, um: how far a molecule travels before it decays.
-    pub fn decay_length_um(&self) -> f64 {
-        (self.diffusion_um2_per_s / self.decay_per_s).sqrt()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_the_config_list_in_the_order_of_all() {
+        let keys: Vec<&str> = Species::ALL.iter().map(|s| s.key()).collect();
+        assert_eq!(keys, SPECIES_KEYS);
+        let config = FieldsConfig::default();
+        for (i, s) in Species::ALL.into_iter().enumerate() {
+            // `of` picks the config table of the same position.
+            assert_eq!(
+                SpeciesParams::of(s, &config).diffusion_um2_per_s,
+                config.species()[i].diffusion_um2_per_s
+            );
+        }
     }
 }

@@ -145,11 +145,6 @@ impl Fields {
         })
     }
 
-    /// Forgets the steady solution: the next solve starts from the f32 fields.
-    pub fn reset_steady(&mut self) {
-        self.steady_in_sync.fill(false);
-    }
-
     /// The steady solver's f64 solution of `species`, if a solve has run and the
     /// fields have not changed since.
     pub fn steady_solution(&self, species: Species) -> Result<Option<&[f64]>, FieldError> {

@@ -1,7 +1,7 @@
 //! From a validated `[lattice]` config to a [`Lattice`]: generate or import.
 
-use crate::config::{ImportFormat, LatticeConfig, LatticeSource, SyntheticConfig, ThresholdConfig};
-use crate::grid::Dims;
+use crate::config::synthetic::synthetic_spec;
+use crate::config::{ImportFormat, LatticeConfig, LatticeSource, ThresholdConfig};
 
 use super::import::{
     self, DType, Endian, ImportError, ImportSpec, RawSpec, Threshold, VolumeFormat,
@@ -107,62 +107,4 @@ pub fn build(config: &LatticeConfig, seed: u64) -> Result<Built, BuildError> {
             })
         }
     }
-}
-
-/// The generator settings of a validated synthetic `[lattice]`: the preset's, with
-/// every key the config gives on top; also the preset, when one is named.
-pub fn synthetic_spec(
-    config: &LatticeConfig,
-    s: &SyntheticConfig,
-    seed: u64,
-) -> Result<(SyntheticSpec, Option<Preset>), SyntheticError> {
-    let shape = config
-        .shape_voxels
-        .expect("validated synthetic lattices have a shape");
-    let voxel_um = config
-        .voxel_um
-        .expect("validated synthetic lattices have a voxel size");
-    let dims = Dims::new(shape[0], shape[1], shape[2]);
-    let preset = s
-        .preset
-        .as_deref()
-        .map(|p| p.parse::<Preset>().expect("validated preset name"));
-    let mut spec = match preset {
-        Some(p) => p.spec(dims, voxel_um, seed),
-        // Without a preset the validated config gives bv_tv, tb_th_mm and a spacing;
-        // the shape knobs start from a mixed, isotropic structure.
-        None => SyntheticSpec {
-            dims,
-            voxel_um,
-            bv_tv: 0.0,
-            tb_th_mm: 0.0,
-            tb_sp_mm: 0.0,
-            anisotropy: 1.0,
-            plate_fraction: 0.5,
-            thickness_cv: synthetic::PRESET_THICKNESS_CV,
-            seed,
-        },
-    };
-    if let Some(v) = s.bv_tv {
-        spec.bv_tv = v;
-    }
-    if let Some(v) = s.tb_th_mm {
-        spec.tb_th_mm = v;
-    }
-    if let Some(v) = s.tb_sp_mm {
-        spec.tb_sp_mm = v;
-    }
-    if let Some(n) = s.tb_n_per_mm {
-        spec.tb_sp_mm = synthetic::tb_sp_from_tb_n_mm(n, spec.tb_th_mm)?;
-    }
-    if let Some(v) = s.anisotropy {
-        spec.anisotropy = v;
-    }
-    if let Some(v) = s.plate_fraction {
-        spec.plate_fraction = v;
-    }
-    if let Some(v) = s.thickness_cv {
-        spec.thickness_cv = v;
-    }
-    Ok((spec, preset))
 }

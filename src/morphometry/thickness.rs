@@ -72,11 +72,6 @@ pub struct ThicknessMap {
 }
 
 impl ThicknessMap {
-    /// Number of voxels of the phase.
-    pub fn phase_voxels(&self) -> usize {
-        self.radius_sq_vox.iter().filter(|&&v| v != 0).count()
-    }
-
     /// True when the phase is present but the volume holds no voxel of the other
     /// phase, so that the inscribed spheres are unbounded.
     pub fn is_unbounded(&self) -> bool {

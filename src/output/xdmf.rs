@@ -33,7 +33,7 @@
 //! temporary file beside it ([`crate::files::TempFile`]) and is renamed over `X.xdmf`: a reader sees the old or the new
 //! sidecar, never half of one. Creating an output file removes a sidecar left by
 //! an earlier file at the same path; the commands refuse to create an output over
-//! an existing file or sidecar without `--force` ([`existing_outputs`]).
+//! an existing file or sidecar without `--force`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -266,16 +266,6 @@ fn escape(text: &str) -> String {
 fn write_atomically(path: &Path, text: &str) -> Result<(), OutputError> {
     write_whole(path, text.as_bytes(), false)
         .map_err(|e| OutputError::io(path, "write the XDMF sidecar", e))
-}
-
-/// The files creating an output at `h5` would replace: the file itself and its
-/// XDMF sidecar, where they exist. Commands refuse to go on over any of them
-/// without `--force`.
-pub fn existing_outputs(h5: &Path) -> Vec<PathBuf> {
-    [h5.to_path_buf(), sidecar_path(h5)]
-        .into_iter()
-        .filter(|p| p.symlink_metadata().is_ok())
-        .collect()
 }
 
 #[cfg(test)]

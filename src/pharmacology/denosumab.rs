@@ -34,8 +34,6 @@
 //! throughout the marrow, and RANKL binding to it happens in the field module
 //! ([`crate::fields::binding`]).
 
-use crate::fields::{FieldError, Fields, Species};
-
 /// Central volume, mL (Peterson & Riggs, Bone 2010).
 pub const VC_ML: f64 = 2340.0;
 /// Peripheral volume, mL (Peterson & Riggs, Bone 2010).
@@ -189,21 +187,6 @@ pub fn linear_central_ng_ml(p: &PkParams, dose_mg: f64, t_h: f64) -> f64 {
 /// Marrow interstitial denosumab, pM, for a serum level in ng/mL.
 pub fn tissue_pm(serum_ng_ml: f64, tissue_ratio: f64) -> f64 {
     serum_ng_ml.max(0.0) * tissue_ratio * PM_PER_NG_ML
-}
-
-/// Feeds the tissue level `tissue_pm` into the denosumab field: a uniform marrow
-/// background of `tissue_pm * decay` (whose quasi-steady solution is `tissue_pm`),
-/// and the face value when the species has fixed faces. Call after the sources were
-/// cleared for the step.
-pub fn feed_field(fields: &mut Fields, tissue_pm: f64) -> Result<(), FieldError> {
-    let Some(k) = fields.index_of(Species::Denosumab) else {
-        return Ok(());
-    };
-    let p = fields.species()[k];
-    if matches!(p.boundary, crate::fields::Boundary::Fixed { .. }) {
-        fields.set_boundary_value(Species::Denosumab, tissue_pm)?;
-    }
-    fields.add_background(Species::Denosumab, tissue_pm * p.decay_per_s)
 }
 
 #[cfg(test)]

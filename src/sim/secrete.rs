@@ -120,7 +120,7 @@ pub fn secrete(
         fields.add_background(species, rate_pm_per_s)?;
     }
     if exposure.denosumab_tissue_pm > 0.0 {
-        crate::pharmacology::denosumab::feed_field(fields, exposure.denosumab_tissue_pm)?;
+        fields.feed_tissue_level(Species::Denosumab, exposure.denosumab_tissue_pm)?;
     }
     let to_pm = 1.0 / (MOLECULES_PER_UM3_PER_PM * fields.grid().cell_volume_um3());
     for (species, acc) in [

@@ -6,8 +6,9 @@
 //!
 //! - `runs`, one row per planned task: `task`, `replicate`, `seed`, `status`
 //!   (`ok`, `missing`, `incomplete`, `unreadable`), one column per axis (named by
-//!   its config key, units from the key's suffix; numbers as float64, anything
-//!   else as text), then
+//!   its config key, with the unit the config declares for it
+//!   ([`crate::config::units`]); numbers as float64, anything else as text,
+//!   without a unit), then
 //!   `final_<readout>` for every time-series column: its value in the last row
 //!   (`final_day` is the last day measured). Readouts are NaN (empty in CSV) for
 //!   runs that are not `ok`.
@@ -69,7 +70,7 @@ fn read_run(path: &Path) -> (&'static str, String, Option<TableData>) {
     }
 }
 
-fn param_column(name: &str, values: &[Option<&Value>]) -> DataColumn {
+fn param_column(name: &str, units: &str, values: &[Option<&Value>]) -> DataColumn {
     let numeric = values
         .iter()
         .all(|v| matches!(v, None | Some(Value::Float(_)) | Some(Value::Integer(_))));
@@ -96,32 +97,35 @@ fn param_column(name: &str, values: &[Option<&Value>]) -> DataColumn {
                 .collect(),
         )
     };
+    let units = match values {
+        Values::Text(_) => "",
+        _ => units,
+    };
     DataColumn {
         name: name.to_string(),
-        units: units_of_key(name).to_string(),
+        units: units.to_string(),
         values,
     }
 }
 
-/// Units of a config key, read from its name's suffix (the config names every
-/// key with its unit); `"see key"` when the suffix is not one of these.
-fn units_of_key(key: &str) -> &'static str {
-    const SUFFIXES: [(&str, &str); 10] = [
-        ("_pg_ml", "pg/mL"),
-        ("_pm", "pM"),
-        ("_per_day", "1/d"),
-        ("_days", "d"),
-        ("_day", "d"),
-        ("_hours", "h"),
-        ("_mm", "mm"),
-        ("_um", "um"),
-        ("_fraction", "1"),
-        ("seed", "1"),
-    ];
-    SUFFIXES
+/// The unit of each axis key as the config declares it ([`crate::config::units`]),
+/// read with the first task config that can be read (each is complete); `""` for
+/// a key without one, or when no task config can be read.
+fn axis_units(dir: &Path, manifest: &Manifest) -> Vec<&'static str> {
+    let declared = manifest
+        .tasks
         .iter()
-        .find(|(suffix, _)| key.ends_with(suffix))
-        .map_or("see key", |&(_, u)| u)
+        .find_map(|t| {
+            let text = std::fs::read_to_string(dir.join(&t.config)).ok()?;
+            crate::config::units(&text).ok()
+        })
+        .unwrap_or_default();
+    manifest
+        .sweep
+        .axes
+        .iter()
+        .map(|a| declared.get(a).copied().unwrap_or(""))
+        .collect()
 }
 
 fn u64_column(name: &str, values: Vec<u64>) -> DataColumn {
@@ -167,9 +171,10 @@ pub fn gather(dir: &Path, manifest: &Manifest) -> Collection {
         units: "1".into(),
         values: Values::Text(read.iter().map(|(s, _, _)| s.to_string()).collect()),
     });
-    for a in axes {
+    let units = axis_units(dir, manifest);
+    for (a, u) in axes.iter().zip(&units) {
         let v: Vec<Option<&Value>> = tasks.iter().map(|t| t.params.get(a)).collect();
-        runs.columns.push(param_column(a, &v));
+        runs.columns.push(param_column(a, u, &v));
     }
     for (name, units) in &readouts {
         let finals = read
@@ -205,9 +210,9 @@ pub fn gather(dir: &Path, manifest: &Manifest) -> Collection {
             .map(|&i| u64::from(tasks[i].replicate))
             .collect(),
     ));
-    for a in axes {
+    for (a, u) in axes.iter().zip(&units) {
         let v: Vec<Option<&Value>> = row_task.iter().map(|&i| tasks[i].params.get(a)).collect();
-        ts.columns.push(param_column(a, &v));
+        ts.columns.push(param_column(a, u, &v));
     }
     for (name, units) in &readouts {
         let mut values = Vec::with_capacity(row_task.len());
@@ -299,10 +304,51 @@ mod tests {
     }
 
     #[test]
-    fn parameter_units_from_key_names() {
-        assert_eq!(units_of_key("estrogen.level_pg_ml"), "pg/mL");
-        assert_eq!(units_of_key("estrogen.menopause_duration_days"), "d");
-        assert_eq!(units_of_key("lattice.side_mm"), "mm");
-        assert_eq!(units_of_key("lattice.synthetic.preset"), "see key");
+    fn parameter_units_are_the_config_declarations() {
+        use super::super::manifest::{SweepInfo, TaskEntry};
+        let dir = tempfile::tempdir().unwrap();
+        let config = "[lattice]\nvoxel_um = 20\nside_mm = 0.6\n\n[lattice.synthetic]\npreset = \"iliac_crest\"\n";
+        std::fs::create_dir(dir.path().join("configs")).unwrap();
+        std::fs::write(dir.path().join("configs/task_0000.toml"), config).unwrap();
+        let axes = [
+            "cells.precursor.initiation_per_mm2_per_day",
+            "estrogen.level_pg_ml",
+            "cells.osteoclast.resorption_um3_per_day_per_nucleus",
+            "lattice.synthetic.tb_n_per_mm",
+            "lattice.synthetic.preset",
+            "run.seed",
+        ];
+        let mut manifest = Manifest {
+            sweep: SweepInfo {
+                name: "t".into(),
+                sweep_file: String::new(),
+                base_config: String::new(),
+                seed: 1,
+                replicates: 1,
+                lhs_samples: 0,
+                axes: axes.map(String::from).to_vec(),
+                binary: String::new(),
+                software_version: String::new(),
+            },
+            tasks: vec![TaskEntry {
+                id: 0,
+                replicate: 0,
+                seed: 1,
+                config: "configs/task_0000.toml".into(),
+                output: "runs/task_0000.h5".into(),
+                command: String::new(),
+                params: toml::Table::new(),
+            }],
+        };
+        assert_eq!(
+            axis_units(dir.path(), &manifest),
+            ["1/(mm^2 d)", "pg/mL", "um^3/d", "1/mm", "", "1"]
+        );
+        // Text columns carry no unit whatever the key.
+        let text = Value::String("iliac_crest".into());
+        assert_eq!(param_column("k", "1", &[Some(&text)]).units, "");
+        // Without a readable task config, no unit is guessed.
+        manifest.tasks[0].config = "configs/missing.toml".into();
+        assert_eq!(axis_units(dir.path(), &manifest), [""; 6]);
     }
 }

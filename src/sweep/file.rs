@@ -133,9 +133,9 @@ fn validate(reader: &Reader<'_>, doc: &Table, text: &str, path: &Path) -> Option
         path.file_stem()
             .map_or("sweep".into(), |n| n.to_string_lossy().into_owned())
     });
-    let seed = s.int("seed", 0, i64::MAX, Some(1));
-    let replicates = s.int("replicates", 1, 10_000, Some(1));
-    let lhs = s.int("lhs_samples", 1, MAX_TASKS as i64, None);
+    let seed = s.int("seed", "1", 0, i64::MAX, Some(1));
+    let replicates = s.int("replicates", "1", 1, 10_000, Some(1));
+    let lhs = s.int("lhs_samples", "1", 1, MAX_TASKS as i64, None);
 
     let fixed = fixed_section(&top.table("fixed"), doc.get("fixed"));
     let axes = axes_section(&top.table("axes"), doc.get("axes"));
@@ -267,7 +267,9 @@ fn axes_section(s: &Section<'_, '_>, raw: Option<&Value>) -> Vec<Axis> {
             Value::Table(_) => {
                 let r = s.table(key);
                 let any = Range::closed(f64::MIN, f64::MAX);
-                let (min, max) = (r.f64("min", any, None), r.f64("max", any, None));
+                // In the unit of the config key the axis sets (checked with the config).
+                let unit = "see the axis key";
+                let (min, max) = (r.f64("min", unit, any, None), r.f64("max", unit, any, None));
                 for (k, v) in [("min", min), ("max", max)] {
                     if v.is_none() && !r.has(k) {
                         r.problem(k, "missing: a range axis needs `min` and `max` (numbers)");

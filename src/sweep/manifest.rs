@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::InputError;
+use crate::error::InputError;
 
 /// File name of the manifest inside a plan directory.
 pub const MANIFEST: &str = "manifest.toml";

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::write::shell_quote;
-use crate::cli::InputError;
+use crate::error::InputError;
 
 /// Resources asked of SLURM for each task.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

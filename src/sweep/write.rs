@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::file::SweepFile;
 use super::manifest::{config_rel, output_rel, Manifest, SweepInfo, TaskEntry, MANIFEST};
 use super::plan::PlannedTask;
-use crate::cli::InputError;
+use crate::error::InputError;
 
 /// Quotes a path for a POSIX shell when it needs it.
 pub fn shell_quote(s: &str) -> String {

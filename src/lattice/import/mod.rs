@@ -82,11 +82,6 @@ impl GreyVolume {
         resample::isotropic(self.spacing_um)
     }
 
-    /// Smallest and largest finite value, or `None` if no value is finite.
-    pub fn min_max(&self) -> Option<(f32, f32)> {
-        segment::finite_min_max(&self.data)
-    }
-
     /// The sub-volume inside `crop`, with the same spacing.
     ///
     /// Fails if the box is empty or reaches outside the volume.

@@ -5,6 +5,7 @@
 
 use rayon::prelude::*;
 
+use crate::config::schema::DTYPES;
 use crate::grid::Dims;
 
 /// The type of one stored sample, as written in the file.
@@ -68,9 +69,8 @@ impl std::str::FromStr for DType {
         match s {
             "float32" => Ok(Self::F32),
             "float64" => Ok(Self::F64),
-            _ => super::values::parse_type(s).map_err(|_| {
-                format!("unknown sample type {s:?}; valid: uint8, int8, uint16, int16, uint32, int32, float32, float64")
-            }),
+            _ => super::values::parse_type(s)
+                .map_err(|_| format!("unknown sample type {s:?}; valid: {}", DTYPES.join(", "))),
         }
     }
 }
@@ -140,6 +140,16 @@ fn decode_into(src: &[u8], dst: &mut [f32], dtype: DType, endian: Endian) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_sample_type_a_config_accepts_parses() {
+        for name in DTYPES {
+            let t: DType = name.parse().unwrap();
+            assert_eq!(t.to_string().parse::<DType>(), Ok(t));
+        }
+        let e = "int4".parse::<DType>().unwrap_err();
+        assert!(e.ends_with(&DTYPES.join(", ")), "{e}");
+    }
 
     #[test]
     fn decodes_both_byte_orders() {

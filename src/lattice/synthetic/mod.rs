@@ -55,130 +55,29 @@
 
 use std::fmt;
 
-use crate::grid::{BoneMask, Dims};
+use crate::grid::BoneMask;
 use crate::lattice::Lattice;
 use crate::morphometry::{mean_thickness_mm, Phase};
 
 mod calibrate;
 pub mod gyroid;
 mod network;
-mod presets;
 mod raster;
 
-pub use presets::{ParsePresetError, Preset, PresetTargets, PRESET_THICKNESS_CV, THICKNESS_CV};
+// What the generator accepts (its settings, their bounds and the presets) is the
+// config's, which validates it; the generator itself is here.
+pub use crate::config::presets::{
+    ParsePresetError, Preset, PresetTargets, PRESET_THICKNESS_CV, THICKNESS_CV,
+};
+pub use crate::config::synthetic::{
+    tb_sp_from_tb_n_mm, SyntheticError, SyntheticSpec, MAX_ANISOTROPY, MAX_BV_TV, MAX_NODES,
+    MAX_THICKNESS_CV, MAX_VOXELS, MIN_TB_TH_VOXELS,
+};
 
-/// Largest accepted BV/TV (exclusive).
-pub const MAX_BV_TV: f64 = 0.6;
-/// Smallest accepted trabecular thickness, in voxels.
-pub const MIN_TB_TH_VOXELS: f64 = 2.0;
 /// Rounds of measuring Tb.Th and rescaling the radii when elements vary in thickness.
 const THICKNESS_ROUNDS: usize = 3;
 /// Relative Tb.Th error at which those rounds stop.
 const THICKNESS_TOLERANCE: f64 = 0.03;
-/// Largest accepted coefficient of variation of the element thickness.
-pub const MAX_THICKNESS_CV: f64 = 0.8;
-/// Largest accepted degree of anisotropy.
-pub const MAX_ANISOTROPY: f64 = 4.0;
-/// Largest accepted number of voxels in the domain.
-pub const MAX_VOXELS: usize = 1 << 31;
-/// Largest accepted number of lattice nodes (inside the domain and in the
-/// layers around it); bounds the memory the candidate elements take.
-pub const MAX_NODES: usize = 1 << 20;
-
-/// What to generate: domain, voxel size, morphometric targets and seed.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SyntheticSpec {
-    /// Shape of the voxel domain.
-    #[serde(with = "dims_serde")]
-    pub dims: Dims,
-    /// Edge length of one cubic voxel, micrometres.
-    pub voxel_um: f64,
-    /// Target bone volume fraction BV/TV, dimensionless, in `(0, 0.6)`.
-    pub bv_tv: f64,
-    /// Target trabecular thickness Tb.Th, millimetres; at least 2 voxels.
-    pub tb_th_mm: f64,
-    /// Target trabecular separation Tb.Sp, millimetres; sets the node spacing
-    /// `Tb.Sp + Tb.Th`. Use [`tb_sp_from_tb_n_mm`] to start from Tb.N instead.
-    pub tb_sp_mm: f64,
-    /// Degree of anisotropy, dimensionless, in `[1, 4]`; the main axis is z (cells
-    /// stretched along z, vertical struts and plates favoured).
-    pub anisotropy: f64,
-    /// Share of the bone volume drawn as plates, in `[0, 1]`: 0 = all rods,
-    /// 1 = all plates.
-    pub plate_fraction: f64,
-    /// Coefficient of variation of the element thickness, dimensionless, in
-    /// `[0, 0.8]`: 0 draws every rod and plate alike; above 0 each element's
-    /// thickness is scaled by its own lognormal factor (see the module docs).
-    #[serde(default)]
-    pub thickness_cv: f64,
-    /// Seed of the random generator; the same seed gives the same bytes.
-    pub seed: u64,
-}
-
-/// `serde` for [`Dims`], which only derives `Serialize` in the grid module.
-mod dims_serde {
-    use crate::grid::Dims;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    #[derive(Serialize, Deserialize)]
-    struct Raw {
-        nx: usize,
-        ny: usize,
-        nz: usize,
-    }
-
-    pub(super) fn serialize<S: Serializer>(d: &Dims, s: S) -> Result<S::Ok, S::Error> {
-        Raw {
-            nx: d.nx,
-            ny: d.ny,
-            nz: d.nz,
-        }
-        .serialize(s)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Dims, D::Error> {
-        let r = Raw::deserialize(d)?;
-        Ok(Dims::new(r.nx, r.ny, r.nz))
-    }
-}
-
-/// Why a [`SyntheticSpec`] cannot be generated.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum SyntheticError {
-    /// A numeric field is outside its valid range.
-    #[error("{field} = {value} is out of range: expected {expected}")]
-    OutOfRange {
-        /// Name of the offending field.
-        field: &'static str,
-        /// The value given.
-        value: f64,
-        /// The valid range, in words.
-        expected: String,
-    },
-    /// The domain is shorter than one node spacing along an axis.
-    #[error(
-        "dims.{axis} = {voxels} voxels ({extent_mm:.3} mm) is smaller than one node \
-         spacing ({spacing_mm:.3} mm = Tb.Sp + Tb.Th, stretched by the anisotropy)"
-    )]
-    DomainTooSmall {
-        /// Axis name: `nx`, `ny` or `nz`.
-        axis: &'static str,
-        /// Extent along the axis, voxels.
-        voxels: usize,
-        /// Extent along the axis, millimetres.
-        extent_mm: f64,
-        /// Node spacing along the axis, millimetres.
-        spacing_mm: f64,
-    },
-    /// The domain has more voxels than [`MAX_VOXELS`].
-    #[error("dims = {dims} has too many voxels: expected at most {max}")]
-    DomainTooLarge {
-        /// The requested shape.
-        dims: Dims,
-        /// The maximum number of voxels.
-        max: usize,
-    },
-}
 
 /// What the generator did, for checks and logs.
 #[derive(Clone, Debug, PartialEq)]
@@ -223,144 +122,6 @@ impl fmt::Display for GenerationReport {
             self.fragment_voxels_removed,
             self.components
         )
-    }
-}
-
-/// Trabecular separation from trabecular number and thickness, millimetres:
-/// `Tb.Sp = 1 / Tb.N - Tb.Th` (the parallel-plate relation), for specs given by
-/// Tb.N instead of Tb.Sp.
-///
-/// Errors if either input is not positive and finite, or if `Tb.Th >= 1 / Tb.N`.
-pub fn tb_sp_from_tb_n_mm(tb_n_per_mm: f64, tb_th_mm: f64) -> Result<f64, SyntheticError> {
-    check_positive("tb_n_per_mm", tb_n_per_mm)?;
-    check_positive("tb_th_mm", tb_th_mm)?;
-    let sp = 1.0 / tb_n_per_mm - tb_th_mm;
-    if sp > 0.0 {
-        Ok(sp)
-    } else {
-        Err(SyntheticError::OutOfRange {
-            field: "tb_n_per_mm",
-            value: tb_n_per_mm,
-            expected: format!("less than 1 / tb_th_mm = {:.4} per mm", 1.0 / tb_th_mm),
-        })
-    }
-}
-
-impl SyntheticSpec {
-    /// Node spacing `[x, y, z]`, millimetres: `Tb.Sp + Tb.Th`, stretched along z by
-    /// the anisotropy at constant cell volume.
-    pub fn node_spacing_mm(&self) -> [f64; 3] {
-        let s = self.tb_sp_mm + self.tb_th_mm;
-        let a = self.anisotropy;
-        let sxy = s * a.powf(-1.0 / 3.0);
-        [sxy, sxy, s * a.powf(2.0 / 3.0)]
-    }
-
-    /// Checks every field; the error names the first bad field and its valid range.
-    pub fn validate(&self) -> Result<(), SyntheticError> {
-        let d = self.dims;
-        let voxels =
-            d.nx.checked_mul(d.ny)
-                .and_then(|v| v.checked_mul(d.nz))
-                .unwrap_or(usize::MAX);
-        if voxels > MAX_VOXELS {
-            return Err(SyntheticError::DomainTooLarge {
-                dims: d,
-                max: MAX_VOXELS,
-            });
-        }
-        check_positive("voxel_um", self.voxel_um)?;
-        if !(self.bv_tv > 0.0 && self.bv_tv < MAX_BV_TV) {
-            return Err(out_of_range(
-                "bv_tv",
-                self.bv_tv,
-                format!("0 < bv_tv < {MAX_BV_TV}"),
-            ));
-        }
-        check_positive("tb_th_mm", self.tb_th_mm)?;
-        let min_th_mm = MIN_TB_TH_VOXELS * self.voxel_um * 1e-3;
-        if self.tb_th_mm < min_th_mm {
-            return Err(out_of_range(
-                "tb_th_mm",
-                self.tb_th_mm,
-                format!(
-                    "at least {MIN_TB_TH_VOXELS} voxels = {min_th_mm:.4} mm at {} um voxels",
-                    self.voxel_um
-                ),
-            ));
-        }
-        check_positive("tb_sp_mm", self.tb_sp_mm)?;
-        if !(self.anisotropy >= 1.0 && self.anisotropy <= MAX_ANISOTROPY) {
-            return Err(out_of_range(
-                "anisotropy",
-                self.anisotropy,
-                format!("1 <= anisotropy <= {MAX_ANISOTROPY}"),
-            ));
-        }
-        if !(0.0..=1.0).contains(&self.plate_fraction) {
-            return Err(out_of_range(
-                "plate_fraction",
-                self.plate_fraction,
-                "0 <= plate_fraction <= 1".to_string(),
-            ));
-        }
-        if !(0.0..=MAX_THICKNESS_CV).contains(&self.thickness_cv) {
-            return Err(out_of_range(
-                "thickness_cv",
-                self.thickness_cv,
-                format!("0 <= thickness_cv <= {MAX_THICKNESS_CV}"),
-            ));
-        }
-        let spacing = self.node_spacing_mm();
-        let vox_mm = self.voxel_um * 1e-3;
-        let mut nodes = 1.0;
-        for ((axis, n), s) in ["nx", "ny", "nz"]
-            .into_iter()
-            .zip(d.as_array())
-            .zip(spacing)
-        {
-            let extent_mm = n as f64 * vox_mm;
-            if extent_mm < s {
-                return Err(SyntheticError::DomainTooSmall {
-                    axis,
-                    voxels: n,
-                    extent_mm,
-                    spacing_mm: s,
-                });
-            }
-            nodes *= network::nodes_along(extent_mm / s) as f64;
-        }
-        if nodes > MAX_NODES as f64 {
-            return Err(out_of_range(
-                "tb_sp_mm",
-                self.tb_sp_mm,
-                format!(
-                    "a node spacing Tb.Sp + Tb.Th large enough for at most {MAX_NODES} \
-                     nodes on this domain (got about {nodes:.0})"
-                ),
-            ));
-        }
-        Ok(())
-    }
-}
-
-fn out_of_range(field: &'static str, value: f64, expected: String) -> SyntheticError {
-    SyntheticError::OutOfRange {
-        field,
-        value,
-        expected,
-    }
-}
-
-fn check_positive(field: &'static str, value: f64) -> Result<(), SyntheticError> {
-    if value > 0.0 && value.is_finite() {
-        Ok(())
-    } else {
-        Err(out_of_range(
-            field,
-            value,
-            "a finite number > 0".to_string(),
-        ))
     }
 }
 

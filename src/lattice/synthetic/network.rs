@@ -8,14 +8,13 @@ use nalgebra::Vector3;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 
+use crate::config::synthetic::OUTER_LAYERS;
+
 /// A point or direction, voxel units.
 pub(crate) type Vec3 = Vector3<f64>;
 
 /// Largest node displacement from its lattice site, as a fraction of the spacing.
 const JITTER: f64 = 0.22;
-
-/// Node layers added outside the domain on each side.
-const OUTER_LAYERS: usize = 2;
 
 /// Rod directions, in lattice steps: 3 axial and 6 face diagonals (each
 /// undirected edge once).
@@ -41,11 +40,6 @@ const FACE_STEPS: [([i64; 3], [i64; 3]); 3] = [
     ([1, 0, 0], [0, 0, 1]),
     ([0, 1, 0], [0, 0, 1]),
 ];
-
-/// Most node sites along an axis `cells` spacings long (whatever the offset).
-pub(crate) fn nodes_along(cells: f64) -> usize {
-    (cells + 2.0 * OUTER_LAYERS as f64).ceil() as usize + 2
-}
 
 /// Inputs of the network, voxel units.
 #[derive(Clone, Debug)]

@@ -14,7 +14,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::SyntheticSpec;
+use super::schema::PRESET_NAMES;
+use super::synthetic::SyntheticSpec;
 use crate::grid::Dims;
 
 /// Coefficient of variation of the element thickness of real trabecular bone,
@@ -80,13 +81,10 @@ impl Preset {
         Preset::FemoralHead,
     ];
 
-    /// The snake_case name (`iliac_crest`, `lumbar_vertebra`, `femoral_head`).
+    /// The snake_case name a config uses (`iliac_crest`, ...): its entry in
+    /// [`PRESET_NAMES`], which lists the presets in the order of [`Preset::ALL`].
     pub const fn name(self) -> &'static str {
-        match self {
-            Preset::IliacCrest => "iliac_crest",
-            Preset::LumbarVertebra => "lumbar_vertebra",
-            Preset::FemoralHead => "femoral_head",
-        }
+        PRESET_NAMES[self as usize]
     }
 
     /// Reference targets and derived generator settings.
@@ -154,7 +152,7 @@ impl fmt::Display for Preset {
 
 /// A preset name that is not one of [`Preset::ALL`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown preset `{0}`: expected one of iliac_crest, lumbar_vertebra, femoral_head")]
+#[error("unknown preset `{0}`: expected one of {names}", names = PRESET_NAMES.join(", "))]
 pub struct ParsePresetError(pub String);
 
 impl FromStr for Preset {
@@ -165,5 +163,29 @@ impl FromStr for Preset {
             .into_iter()
             .find(|p| p.name() == s)
             .ok_or_else(|| ParsePresetError(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_config_list_in_the_order_of_all() {
+        let names: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
+        assert_eq!(names, PRESET_NAMES);
+        for p in Preset::ALL {
+            assert_eq!(p.name().parse::<Preset>(), Ok(p));
+            // serde spells the variants itself: it must agree with the list.
+            assert_eq!(
+                serde_json::to_string(&p).unwrap(),
+                format!("\"{}\"", p.name())
+            );
+        }
+        let e = "iliac".parse::<Preset>().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "unknown preset `iliac`: expected one of iliac_crest, lumbar_vertebra, femoral_head"
+        );
     }
 }
