@@ -27,6 +27,9 @@ pub mod presets;
 pub(crate) mod reader;
 pub mod schema;
 mod suggest;
+
+/// The line of a dotted key in a config's text, as the config's own messages find it.
+pub use suggest::locate_line;
 pub mod synthetic;
 mod types;
 

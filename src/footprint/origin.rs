@@ -6,7 +6,7 @@
 //! The validated [`Config`] keeps values, not where they came from, so the key is
 //! looked up again in the config text and the `--set` overrides.
 
-use crate::config::{Config, LatticeSource, Override};
+use crate::config::{locate_line, Config, LatticeSource, Override};
 
 /// Where a config came from: its name in messages (a file path, or `out.h5:/config`),
 /// its text when available, and the command-line overrides applied to it.
@@ -18,45 +18,6 @@ pub struct ConfigSource<'a> {
     pub text: Option<&'a str>,
     /// `--set` overrides applied on top of the text.
     pub overrides: &'a [Override],
-}
-
-/// Line (1-based) of the key at dotted `path` in TOML `text`: a `key = value` line
-/// under its table header, or a dotted key under a parent table. Simple on purpose
-/// (no multi-line strings); `None` when not found.
-pub fn locate_line(text: &str, path: &str) -> Option<usize> {
-    let mut table = String::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if let Some(h) = line.strip_prefix('[') {
-            let name = h.trim_start_matches('[').split(']').next().unwrap_or("");
-            table = dotted(name);
-            continue;
-        }
-        let Some((key, _)) = line.split_once('=') else {
-            continue;
-        };
-        if line.starts_with('#') {
-            continue;
-        }
-        let key = dotted(key);
-        let full = if table.is_empty() {
-            key
-        } else {
-            format!("{table}.{key}")
-        };
-        if full == path {
-            return Some(n + 1);
-        }
-    }
-    None
-}
-
-/// A dotted key with its parts trimmed and unquoted.
-fn dotted(s: &str) -> String {
-    s.split('.')
-        .map(|p| p.trim().trim_matches('"').trim_matches('\''))
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 impl ConfigSource<'_> {
