@@ -1,9 +1,12 @@
 //! `trabecula bench fields [--json]`: times the field solvers on the BioFVM comparison
 //! problem next to this machine's memory bandwidth (see [`crate::fields::bench`]).
+//! `trabecula bench run [--json]`: the standard workload end to end, with its stage
+//! table, peak memory, and scaling over threads and lattice size
+//! ([`super::bench_run`]).
 
 use clap::{Args, Subcommand};
 
-use super::{threads, InputError};
+use super::{bench_child, bench_run, threads, InputError, Progress};
 use crate::fields::bench::{self, BenchOptions};
 
 /// Arguments of `trabecula bench`.
@@ -19,6 +22,13 @@ pub struct BenchArgs {
 pub enum BenchWhat {
     /// Implicit step and quasi-steady solve of the cytokine fields.
     Fields(FieldsBench),
+    /// The standard workload end to end (3 mm iliac crest, 150^3 voxels, anastrozole for
+    /// 5 years after 1 year of spin-up): wall time, ms per step, stage table, peak memory.
+    Run(bench_run::RunBench),
+    /// One run of the standard workload, reporting on standard output as JSON (for
+    /// `bench run`, which starts it in a process of its own).
+    #[command(hide = true)]
+    Workload(bench_child::WorkloadArgs),
 }
 
 /// Options of `trabecula bench fields`.
@@ -43,8 +53,10 @@ pub struct FieldsBench {
 }
 
 /// Runs a benchmark and prints its table (or JSON).
-pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+pub fn run(args: &BenchArgs, progress: Progress, quiet: bool) -> anyhow::Result<()> {
     match &args.what {
+        BenchWhat::Run(a) => bench_run::run(a, quiet),
+        BenchWhat::Workload(a) => bench_child::run(a, progress),
         BenchWhat::Fields(a) => {
             // Each count gets its own pool: a count above the cap would oversubscribe
             // the timings (and a huge one spend minutes starting threads).

@@ -7,6 +7,11 @@
 //! writing a checkpoint ([`drive::EXIT_STOPPED`]), 1 for anything else.
 
 pub mod bench;
+mod bench_child;
+mod bench_digest;
+mod bench_out;
+mod bench_proc;
+mod bench_run;
 mod check;
 mod claim;
 mod collect_cmd;
@@ -59,7 +64,7 @@ pub enum Command {
     Sweep(sweep_cmd::SweepArgs),
     /// Gather every run of a planned sweep into one table (HDF5 and CSV).
     Collect(collect_cmd::CollectArgs),
-    /// Time a solver on a standard problem next to this machine's memory bandwidth.
+    /// Time the field solvers, or the standard workload end to end, next to this machine's memory bandwidth.
     Bench(bench::BenchArgs),
     /// What a result file holds: provenance, config, lattice, snapshots, tables, datasets.
     Info(info::InfoArgs),
@@ -116,7 +121,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Resume(args) => resume_cmd::run(&args, progress, cli.quiet),
         Command::Sweep(args) => sweep_cmd::run(&args, progress, cli.quiet),
         Command::Collect(args) => collect_cmd::run(&args, cli.quiet),
-        Command::Bench(args) => bench::run(&args),
+        Command::Bench(args) => bench::run(&args, progress, cli.quiet),
         Command::Info(args) => info::run(&args),
         Command::Validate(args) => validate_cmd::run(&args, cli.quiet),
     }
