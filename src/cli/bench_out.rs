@@ -108,7 +108,7 @@ impl Summary {
         line(
             "workload",
             format!(
-                "iliac crest, {nx} x {ny} x {nz} voxels of {} um ({side_mm} mm); fields \
+                "iliac crest, {nx} x {ny} x {nz} voxels of {} um ({side_mm:.2} mm); fields \
                  {fx} x {fy} x {fz} cells of {} um",
                 self.voxel_um, self.field_cell_um
             ),
@@ -269,7 +269,7 @@ fn growth_text(rows: &[GrowthRow], ratio: Option<f64>) -> String {
         let [x, y, z] = r.dims;
         let peak = r.peak_rss_mb.map_or("-".into(), |mb| format!("{mb:.1}"));
         s.push_str(&format!(
-            "{:<14}{:>8}{:>18}{:>12.2}{:>12}{:>14.3}\n",
+            "{:<14}{:>8.2}{:>18}{:>12.2}{:>12}{:>14.3}\n",
             "",
             r.side_mm,
             format!("{x} x {y} x {z}"),
