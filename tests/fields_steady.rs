@@ -482,3 +482,68 @@ fn a_slow_solve_through_a_narrow_channel_reaches_the_tolerance() {
     );
     assert!(s.cycles <= f.settings().max_cycles);
 }
+
+#[test]
+fn an_unchanged_species_is_not_solved_again() {
+    // A species whose inputs are bit-identical to those of its last converged solve is
+    // skipped (no cycle, no smoothing: its history stays empty and its field keeps its
+    // bits); any change of its sources, the geometry, the tolerance or its field makes
+    // it solve again.
+    let dims = Dims::cube(16);
+    let p = vec![
+        params(Species::Rankl, 30.0, 10.13 / 86400.0, Boundary::NoFlux),
+        params(Species::Opg, 30.0, 0.35 / 86400.0, Boundary::NoFlux),
+    ];
+    let mut f = fields(dims, 40.0, p, 1e-6);
+    let feed = |f: &mut Fields, rankl_at: usize| {
+        f.clear_sources();
+        f.secrete(Species::Rankl, Position::Voxel([rankl_at, 8, 8]), 10.0)
+            .unwrap();
+        f.secrete(Species::Opg, Position::Voxel([3, 4, 5]), 10.0)
+            .unwrap();
+    };
+    let solved = |r: &trabecula::fields::SteadyReport| -> Vec<bool> {
+        r.species
+            .iter()
+            .map(|(_, s)| !s.history.is_empty())
+            .collect()
+    };
+    let bits = |f: &Fields, sp: Species| -> Vec<u32> {
+        let c = f.concentration(sp).unwrap();
+        c.iter().map(|v| v.to_bits()).collect()
+    };
+    feed(&mut f, 8);
+    let first = f.solve_steady().unwrap();
+    assert_eq!(solved(&first), [true, true]);
+    let (rankl, opg) = (bits(&f, Species::Rankl), bits(&f, Species::Opg));
+
+    feed(&mut f, 8);
+    let same = f.solve_steady().unwrap();
+    assert_eq!(solved(&same), [false, false], "{same:?}");
+    assert!(same.converged());
+    assert_eq!(same.max_cycles(), 0);
+    assert_eq!(bits(&f, Species::Rankl), rankl);
+    assert_eq!(bits(&f, Species::Opg), opg);
+    for (_, s) in &same.species {
+        assert!(s.relative_residual <= 1e-6, "{s:?}");
+    }
+
+    feed(&mut f, 9);
+    let moved = f.solve_steady().unwrap();
+    assert_eq!(solved(&moved), [true, false], "{moved:?}");
+    assert_ne!(bits(&f, Species::Rankl), rankl);
+    assert_eq!(bits(&f, Species::Opg), opg);
+
+    let phi = f.geometry().marrow_fraction.clone();
+    f.set_marrow_fraction(phi).unwrap();
+    assert_eq!(solved(&f.solve_steady().unwrap()), [true, true]);
+    assert_eq!(solved(&f.solve_steady().unwrap()), [false, false]);
+
+    let mut settings = *f.settings();
+    settings.steady_tolerance = 1e-7;
+    f.set_settings(settings);
+    assert_eq!(solved(&f.solve_steady().unwrap()), [true, true]);
+
+    f.concentration_mut(Species::Opg).unwrap()[0] += 1.0;
+    assert_eq!(solved(&f.solve_steady().unwrap()), [false, true]);
+}

@@ -352,6 +352,7 @@ fn flux_row(f: &RowFaces<'_>, row: &[f64], nbr: [&[f64]; 4], out: &mut [f64]) {
     clippy::too_many_arguments,
     reason = "a row kernel takes the level's arrays and the row's coordinates"
 )]
+#[inline(always)]
 pub(crate) fn residual_row(
     op: &FaceOperator,
     sp: &LevelSpecies,

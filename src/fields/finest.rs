@@ -107,6 +107,7 @@ pub(crate) fn rhs_norm(f: &Finest<'_>, sp: &MgSpecies) -> f64 {
 /// Residual `b - A x` of row `y` of plane `z` of species `s` on the finest level
 /// (product-rule faces, fixed face values included) into `out`; `asum` is scratch of
 /// the row's length.
+#[inline(always)]
 pub(crate) fn residual_row(
     f: &Finest<'_>,
     sp: &MgSpecies,
@@ -186,6 +187,7 @@ pub(crate) fn residual_row(
 /// Adds the children's sum over the nominal 8 of one fine row to a coarse row:
 /// a residual per nominal volume of the fine level becomes one per nominal volume of
 /// the coarse level. Cells in `skip` (small isolated regions) are left out.
+#[inline(always)]
 pub(crate) fn restrict_row(row: &[f64], skip: Option<&[bool]>, dst: &mut [f64]) {
     let pairs = row.len() / 2;
     match skip {
@@ -211,6 +213,7 @@ pub(crate) fn restrict_row(row: &[f64], skip: Option<&[bool]>, dst: &mut [f64]) 
 /// Sum of squares with four running sums (a fixed order: deterministic, and not one
 /// long chain of dependent additions). Plain multiply and add: outside the dispatched
 /// kernels `mul_add` would be a library call per element.
+#[inline(always)]
 pub(crate) fn sum_squares(v: &[f64]) -> f64 {
     let mut acc = [0.0f64; 4];
     let mut chunks = v.chunks_exact(4);

@@ -83,7 +83,7 @@ pub use operator::Balance;
 pub use sources::Position;
 pub use species::{Boundary, Species, SpeciesParams};
 pub use state::FieldState;
-pub use steady::SteadyReport;
+pub use steady::{SolveStamp, SteadyReport};
 
 use crate::config::fields::FieldsConfig;
 use crate::lattice::Lattice;
@@ -157,6 +157,9 @@ pub struct Fields {
     /// Per species: whether the f32 field is the rounded steady solution (else the
     /// next steady solve starts from the f32 field).
     steady_in_sync: Vec<bool>,
+    /// Per species: the inputs and result of its last converged steady solve, so an
+    /// unchanged species is not solved again ([`steady`]).
+    solved: Vec<Option<SolveStamp>>,
     scratch: sweep::Scratch<f32>,
 }
 
@@ -203,6 +206,7 @@ impl Fields {
             geometry_changed: true,
             steady: None,
             steady_in_sync: vec![false; ns],
+            solved: vec![None; ns],
             scratch: sweep::Scratch::default(),
         })
     }

@@ -136,6 +136,114 @@ pub(crate) struct Multigrid {
     pub times: StageTimes,
 }
 
+/// The residual pass over the fine planes of one coarse plane: the residual of every
+/// species of `todo`, its squared norm and its restriction to the coarse right-hand
+/// side (see [`Multigrid::residual_restrict`]).
+struct PlaneResidual<'a> {
+    todo: &'a [usize],
+    level: &'a Level,
+    a: &'a [f32],
+    fd: Dims,
+    cd: Dims,
+    has_coarse: bool,
+    excluded: Option<&'a [bool]>,
+    species: &'a [MgSpecies],
+    sps: &'a [LevelSpecies],
+}
+
+impl PlaneResidual<'_> {
+    /// Runs the pass for coarse plane `cz` with the widest vector instructions the CPU
+    /// has. The kernels leave every floating-point operation to the compiler as
+    /// written (Rust never contracts a multiply and an add, nor reorders a sum), so
+    /// both builds give the same bits.
+    fn run(&self, cz: usize, planes: &mut [&mut [f64]]) -> Vec<f64> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                #[expect(unsafe_code, reason = "calls the AVX2 build of the residual pass")]
+                // SAFETY: `run_avx2` only requires AVX2 and FMA, both detected just
+                // above; the residual pass is a measured hot path of the steady solve.
+                unsafe {
+                    return self.run_avx2(cz, planes);
+                }
+            }
+        }
+        self.run_portable(cz, planes)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[expect(
+        unsafe_code,
+        reason = "a target-feature function is unsafe to call; the caller checks the CPU"
+    )]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn run_avx2(&self, cz: usize, planes: &mut [&mut [f64]]) -> Vec<f64> {
+        self.run_portable(cz, planes)
+    }
+
+    #[inline(always)]
+    fn run_portable(&self, cz: usize, planes: &mut [&mut [f64]]) -> Vec<f64> {
+        let (fd, cd, f, a) = (self.fd, self.cd, self.level, self.a);
+        let todo = self.todo;
+        let mut rr = vec![0.0; todo.len()];
+        let mut row = vec![0.0; fd.nx];
+        let mut scratch = vec![0.0; fd.nx];
+        let zeros = vec![0.0; fd.nx];
+        for p in planes.iter_mut() {
+            p.fill(0.0);
+        }
+        let z_range = if self.has_coarse {
+            2 * cz..(2 * cz + 2).min(fd.nz)
+        } else {
+            cz..cz + 1
+        };
+        for z in z_range {
+            for y in 0..fd.ny {
+                for (t, &s) in todo.iter().enumerate() {
+                    match &f.op {
+                        None => finest::residual_row(
+                            &Finest {
+                                dims: fd,
+                                a,
+                                x: &f.x[s],
+                                b: &f.b[s],
+                                k: f.k[s].as_deref(),
+                            },
+                            &self.species[t],
+                            self.sps[t].sigma,
+                            y,
+                            z,
+                            &mut row,
+                            &mut scratch,
+                        ),
+                        Some(op) => coarse::residual_row(
+                            op,
+                            &self.sps[t],
+                            &f.diag[s],
+                            &f.x[s],
+                            &f.b[s],
+                            y,
+                            z,
+                            &zeros,
+                            &mut row,
+                        ),
+                    }
+                    rr[t] += finest::sum_squares(&row);
+                    if self.has_coarse {
+                        let cy = y / 2;
+                        let dst = &mut planes[t][cy * cd.nx..(cy + 1) * cd.nx];
+                        let skip = self.excluded.map(|m| &m[fd.index(0, y, z)..][..fd.nx]);
+                        finest::restrict_row(&row, skip, dst);
+                    }
+                }
+            }
+        }
+        rr
+    }
+}
+
 /// Runs `f` and adds its wall time to `acc` (ms).
 fn timed<R>(acc: &mut f64, f: impl FnOnce() -> R) -> R {
     let t = std::time::Instant::now();
@@ -582,59 +690,22 @@ impl Multigrid {
             }
         }
         let small = fd.len() < 1 << 15;
+        let ctx = PlaneResidual {
+            todo,
+            level: f,
+            a,
+            fd,
+            cd,
+            has_coarse,
+            excluded,
+            species: &species,
+            sps: &sps,
+        };
         let sums: Vec<Vec<f64>> = per_plane
             .into_par_iter()
             .enumerate()
             .with_min_len(if small { usize::MAX } else { 1 })
-            .map(|(cz, mut planes)| {
-                let mut rr = vec![0.0; todo.len()];
-                let mut row = vec![0.0; fd.nx];
-                let mut scratch = vec![0.0; fd.nx];
-                let zeros = vec![0.0; fd.nx];
-                for p in planes.iter_mut() {
-                    p.fill(0.0);
-                }
-                let z_range = if has_coarse {
-                    2 * cz..(2 * cz + 2).min(fd.nz)
-                } else {
-                    cz..cz + 1
-                };
-                for z in z_range {
-                    for y in 0..fd.ny {
-                        for (t, &s) in todo.iter().enumerate() {
-                            match &f.op {
-                                None => finest::residual_row(
-                                    &Finest {
-                                        dims: fd,
-                                        a,
-                                        x: &f.x[s],
-                                        b: &f.b[s],
-                                        k: f.k[s].as_deref(),
-                                    },
-                                    &species[t],
-                                    sps[t].sigma,
-                                    y,
-                                    z,
-                                    &mut row,
-                                    &mut scratch,
-                                ),
-                                Some(op) => coarse::residual_row(
-                                    op, &sps[t], &f.diag[s], &f.x[s], &f.b[s], y, z, &zeros,
-                                    &mut row,
-                                ),
-                            }
-                            rr[t] += finest::sum_squares(&row);
-                            if has_coarse {
-                                let cy = y / 2;
-                                let dst = &mut planes[t][cy * cd.nx..(cy + 1) * cd.nx];
-                                let skip = excluded.map(|m| &m[fd.index(0, y, z)..][..fd.nx]);
-                                finest::restrict_row(&row, skip, dst);
-                            }
-                        }
-                    }
-                }
-                rr
-            })
+            .map(|(cz, mut planes)| ctx.run(cz, &mut planes))
             .collect();
         (0..todo.len())
             .map(|t| sums.iter().map(|p| p[t]).sum::<f64>().sqrt())

@@ -4,8 +4,9 @@
 //! Held: the geometry (it follows the lattice only every few days, so it is not a
 //! function of the current lattice), the f32 concentrations, the steady solver's f64
 //! solutions (the warm start of the next solve: a solve started from the rounded f32
-//! field converges to different bits), which species are in sync with them, and the
-//! pending geometry/uptake-change flags.
+//! field converges to different bits), which species are in sync with them, the
+//! pending geometry/uptake-change flags, and the stamps of the last converged solves
+//! (which decide whether the next solve of a species is skipped).
 //!
 //! Not held, because nothing the run does depends on them across a step: sources
 //! (cleared and rewritten before every solve), the multigrid hierarchy below the
@@ -18,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::multigrid::Multigrid;
-use super::{FieldError, Fields, Geometry};
+use super::{FieldError, Fields, Geometry, SolveStamp};
 
 /// See the [module documentation](self).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,6 +36,9 @@ pub struct FieldState {
     pub geometry_changed: bool,
     /// An uptake change not yet applied to the solver's coarse levels.
     pub uptake_changed: bool,
+    /// Per species: the inputs and result of its last converged steady solve (an
+    /// unchanged species is not solved again, so a resumed run must know them).
+    pub solved: Vec<Option<SolveStamp>>,
 }
 
 impl Fields {
@@ -51,6 +55,7 @@ impl Fields {
             steady_in_sync: self.steady_in_sync.clone(),
             geometry_changed: self.geometry_changed,
             uptake_changed: self.uptake_changed,
+            solved: self.solved.clone(),
         }
     }
 
@@ -65,6 +70,7 @@ impl Fields {
             || state.conc.len() != ns
             || state.conc.iter().any(|c| c.len() != n)
             || state.steady_in_sync.len() != ns
+            || state.solved.len() != ns
         {
             return Err(mismatch("field sizes"));
         }
@@ -93,6 +99,7 @@ impl Fields {
         };
         self.geometry_changed = state.geometry_changed;
         self.uptake_changed = state.uptake_changed;
+        self.solved = state.solved;
         Ok(())
     }
 }

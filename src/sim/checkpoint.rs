@@ -53,7 +53,7 @@ use crate::pharmacology::{PharmacologyState, Readouts};
 
 /// Version of the checkpoint encoding. Raise it when the header or the state's
 /// layout changes in a way the version string would not reveal.
-pub const CHECKPOINT_FORMAT: u32 = 2;
+pub const CHECKPOINT_FORMAT: u32 = 3;
 
 /// First bytes of every checkpoint.
 const MAGIC: [u8; 8] = *b"TRBCKPT\0";
