@@ -107,8 +107,9 @@ impl Cavities<'_> {
     /// nothing above it can be filled.
     pub fn recruitable(&self, v: usize, site: u32) -> bool {
         let m = self.memory;
-        self.fillable(v, site)
-            && !m.has(v, flags::OSTEOBLAST)
+        // The one-byte test first: a voxel holding an osteoblast needs no more.
+        !m.has(v, flags::OSTEOBLAST)
+            && self.fillable(v, site)
             && (!m.has(v, flags::VISITED) || self.team_next_to(v, site, flags::OSTEOBLAST))
     }
 

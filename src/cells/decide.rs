@@ -2,8 +2,12 @@
 //! T-cells, the precursor pool and the sites each decide into their intents from the
 //! same read-only [`View`] ([`decide`]).
 //!
-//! Each population decides in parallel over its cells; every intent is a pure
-//! function of the view, so the result is the same for any thread count.
+//! The populations are independent of one another in this stage (each reads the view
+//! and its own arrays, and draws from its own streams), so they run side by side
+//! ([`rayon::join`]) as well as each in parallel over its cells: the small ones and
+//! the serial parts (the precursor pool's running sums and draws) overlap the T-cells
+//! instead of leaving a thread idle. Every intent is a pure function of the view, so
+//! the result is the same for any thread count and any interleaving.
 //!
 //! The engine's decide stage calls this; benches and tests call it on a world they
 //! built to time or check one step's decisions alone.
@@ -53,11 +57,21 @@ pub struct StepIntents {
 /// Every population's intents for this step (see the module documentation).
 pub fn decide(view: &View<'_>, p: &Populations<'_>) -> StepIntents {
     let target = tcell::target(view.rules, p.marrow_mm3, view.exposure);
-    let oc = p.osteoclasts.decide(view);
-    let ob = p.osteoblasts.decide(view);
-    let tc = p.tcells.decide(view, target);
-    let fusions = p.pool.decide(view, p.lining, p.osteoclasts, p.bmus);
-    let sites = p.bmus.decide(view);
+    // The T-cells are most of the work; the rest runs beside them.
+    let (tc, ((oc, ob), (fusions, sites))) = rayon::join(
+        || p.tcells.decide(view, target),
+        || {
+            rayon::join(
+                || rayon::join(|| p.osteoclasts.decide(view), || p.osteoblasts.decide(view)),
+                || {
+                    rayon::join(
+                        || p.pool.decide(view, p.lining, p.osteoclasts, p.bmus),
+                        || p.bmus.decide(view),
+                    )
+                },
+            )
+        },
+    );
     StepIntents {
         oc,
         ob,
