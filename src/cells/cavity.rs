@@ -84,15 +84,12 @@ impl Cavities<'_> {
     #[inline]
     pub fn fillable(&self, v: usize, site: u32) -> bool {
         let m = self.memory;
-        let dims = self.lattice.dims;
-        let supported = || {
-            neighbours::face(dims, v)
-                .iter()
-                .any(|u| self.mask.data[u] != 0)
-        };
-        self.owed(v, site) > REFILL_EPS
-            && (self.mask.data[v] != 0 || supported())
-            && neighbours::face(dims, v).iter().all(|u| {
+        if self.owed(v, site) <= REFILL_EPS {
+            return false;
+        }
+        let faces = neighbours::face(self.lattice.dims, v);
+        (self.mask.data[v] != 0 || faces.iter().any(|u| self.mask.data[u] != 0))
+            && faces.iter().all(|u| {
                 !(m.site[u] == site
                     && m.depth[u] > m.depth[v]
                     && !m.has(u, flags::DEFERRED)
