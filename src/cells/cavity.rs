@@ -84,15 +84,12 @@ impl Cavities<'_> {
     #[inline]
     pub fn fillable(&self, v: usize, site: u32) -> bool {
         let m = self.memory;
-        let dims = self.lattice.dims;
-        let supported = || {
-            neighbours::face(dims, v)
-                .iter()
-                .any(|u| self.mask.data[u] != 0)
-        };
-        self.owed(v, site) > REFILL_EPS
-            && (self.mask.data[v] != 0 || supported())
-            && neighbours::face(dims, v).iter().all(|u| {
+        if self.owed(v, site) <= REFILL_EPS {
+            return false;
+        }
+        let faces = neighbours::face(self.lattice.dims, v);
+        (self.mask.data[v] != 0 || faces.iter().any(|u| self.mask.data[u] != 0))
+            && faces.iter().all(|u| {
                 !(m.site[u] == site
                     && m.depth[u] > m.depth[v]
                     && !m.has(u, flags::DEFERRED)
@@ -107,8 +104,9 @@ impl Cavities<'_> {
     /// nothing above it can be filled.
     pub fn recruitable(&self, v: usize, site: u32) -> bool {
         let m = self.memory;
-        self.fillable(v, site)
-            && !m.has(v, flags::OSTEOBLAST)
+        // The one-byte test first: a voxel holding an osteoblast needs no more.
+        !m.has(v, flags::OSTEOBLAST)
+            && self.fillable(v, site)
             && (!m.has(v, flags::VISITED) || self.team_next_to(v, site, flags::OSTEOBLAST))
     }
 

@@ -11,8 +11,8 @@
 //! are tracked with ids from activation to the end of refill ([`bmu`]).
 //!
 //! Every rule reads a read-only [`View`] of the world and returns an *intent* (resorb
-//! these voxels, move there, die, divide); the engine applies intents serially in id
-//! order, so two cells claiming one voxel are resolved by id, never by thread timing.
+//! these voxels, move there, die, divide; all populations at once: [`decide`]); the
+//! engine applies intents serially in id order, so two cells claiming one voxel are resolved by id, never by thread timing.
 //! Each decision draws from its own counter-based stream keyed by (seed, step, id,
 //! purpose) ([`crate::random`]).
 //!
@@ -28,6 +28,7 @@
 pub mod bmu;
 pub mod bone;
 pub mod cavity;
+pub mod decide;
 pub mod marrow;
 pub mod mechanics;
 pub mod osteoblast;

@@ -143,10 +143,11 @@ impl Osteoblasts {
 
     /// Every osteoblast's intent for this step, in id order (computed in parallel).
     pub fn decide(&self, view: &View<'_>) -> Vec<ObIntent> {
+        let rates = Rates::new(view);
         (0..self.len())
             .into_par_iter()
             .with_min_len(64)
-            .map(|i| self.decide_one(i, view))
+            .map(|i| self.decide_one(i, view, &rates))
             .collect()
     }
 
@@ -186,11 +187,9 @@ impl Osteoblasts {
         self.retain(&keep);
     }
 
-    fn decide_one(&self, i: usize, view: &View<'_>) -> ObIntent {
-        let rules = view.rules;
-        let c = &rules.cells.osteoblast;
-        let used = f64::from(self.life_used_days[i])
-            + rules.dt_days * view.exposure.estrogen_factor(c.estrogen_lifespan_gain);
+    fn decide_one(&self, i: usize, view: &View<'_>, rates: &Rates) -> ObIntent {
+        let c = &view.rules.cells.osteoblast;
+        let used = f64::from(self.life_used_days[i]) + rates.life_days;
         let mut intent = ObIntent {
             deposit: 0.0,
             move_to: None,
@@ -205,9 +204,7 @@ impl Osteoblasts {
         let site = self.site[i];
         if fillable(view, v, site) {
             let need = owed(view, v, site);
-            let rate = c.apposition_um_per_day * rules.dt_days / rules.voxel_um
-                * view.exposure.osteoblast_activity_factor;
-            intent.deposit = need.min(rate as f32);
+            intent.deposit = need.min(rates.deposit as f32);
             return intent;
         }
         if owed(view, v, site) > REFILL_EPS {
@@ -226,6 +223,27 @@ impl Osteoblasts {
             }
         }
         intent
+    }
+}
+
+/// What every osteoblast uses up and lays down in a step (the same for all of them,
+/// so worked out once).
+struct Rates {
+    /// Active life used, days.
+    life_days: f64,
+    /// Bone fraction deposited into a fillable voxel (before its cap).
+    deposit: f64,
+}
+
+impl Rates {
+    fn new(view: &View<'_>) -> Self {
+        let rules = view.rules;
+        let c = &rules.cells.osteoblast;
+        Self {
+            life_days: rules.dt_days * view.exposure.estrogen_factor(c.estrogen_lifespan_gain),
+            deposit: c.apposition_um_per_day * rules.dt_days / rules.voxel_um
+                * view.exposure.osteoblast_activity_factor,
+        }
     }
 }
 

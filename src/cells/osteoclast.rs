@@ -186,8 +186,11 @@ impl Osteoclasts {
             if !view.is_bone(at) {
                 // Deepest first: an osteoclast digs its pit to the pit depth, then widens it.
                 let mut targets = resorbable(view, at);
-                targets.sort_by_key(|&(j, layer)| (std::cmp::Reverse(layer), j));
-                for (j, _) in targets {
+                // (The keys are distinct, so the order is that of a stable sort.)
+                targets
+                    .as_mut_slice()
+                    .sort_unstable_by_key(|&(j, layer)| (std::cmp::Reverse(layer), j));
+                for &(j, _) in targets.as_slice() {
                     if budget <= 0.0 {
                         break;
                     }
@@ -220,27 +223,57 @@ impl Osteoclasts {
     }
 }
 
+/// Up to six bone voxels with their erosion layers (what [`resorbable`] finds), held
+/// on the stack: the decide stage asks for them at every voxel an osteoclast
+/// considers.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Targets {
+    items: [(usize, u8); 6],
+    len: usize,
+}
+
+impl Targets {
+    fn push(&mut self, item: (usize, u8)) {
+        self.items[self.len] = item;
+        self.len += 1;
+    }
+
+    /// The voxels with their layers, in face order.
+    pub fn as_slice(&self) -> &[(usize, u8)] {
+        &self.items[..self.len]
+    }
+
+    /// The same, to reorder.
+    pub fn as_mut_slice(&mut self) -> &mut [(usize, u8)] {
+        &mut self.items[..self.len]
+    }
+}
+
 /// Bone voxels across the faces of marrow voxel `p` that an osteoclast there may
-/// resorb, with their erosion layer: not below the pit depth (unloaded bone has
-/// none), not held by the strut guard ([`super::mechanics`]), and not under bone
-/// (the voxel towards the cavity's surface must already be marrow: cavities are open
-/// pits with walls, never undercut).
-pub fn resorbable(view: &View<'_>, p: usize) -> Vec<(usize, u8)> {
+/// resorb, with their erosion layer, in face order: not below the pit depth (unloaded
+/// bone has none), not held by the strut guard ([`super::mechanics`]), and not under
+/// bone (the voxel towards the cavity's surface must already be marrow: cavities are
+/// open pits with walls, never undercut).
+pub fn resorbable(view: &View<'_>, p: usize) -> Targets {
     let dims = view.lattice.dims;
-    neighbours::face(dims, p)
-        .iter()
-        .filter(|&j| view.lattice.bone_fraction[j] > 0.0)
+    let mut out = Targets::default();
+    for j in neighbours::face(dims, p).iter() {
+        let any_bone = view.lattice.bone_fraction[j] > 0.0;
+        if !any_bone {
+            continue;
+        }
         // A strut neck held by the strut guard, until its site closes.
-        .filter(|&j| {
-            !(view.is_bone(j) && view.memory.has(j, crate::lattice::memory::flags::DEFERRED))
-        })
-        .filter_map(|j| {
-            let (layer, up) = cavity_layer(view.mask, view.memory, j);
-            let open = neighbours::toward(dims, j, up).is_none_or(|a| !view.is_bone(a));
-            let unloaded = is_unloaded(view.memory, j);
-            ((layer <= view.rules.max_depth_layers || unloaded) && open).then_some((j, layer))
-        })
-        .collect()
+        if view.is_bone(j) && view.memory.has(j, crate::lattice::memory::flags::DEFERRED) {
+            continue;
+        }
+        let (layer, up) = cavity_layer(view.mask, view.memory, j);
+        let open = neighbours::toward(dims, j, up).is_none_or(|a| !view.is_bone(a));
+        let unloaded = is_unloaded(view.memory, j);
+        if (layer <= view.rules.max_depth_layers || unloaded) && open {
+            out.push((j, layer));
+        }
+    }
+    out
 }
 
 /// Erosion layer of bone voxel `j` (see [`cavity_layer`]).
@@ -253,6 +286,7 @@ pub fn erosion_layer(view: &View<'_>, j: usize) -> u8 {
 /// its pits before it spreads sideways.
 fn dig_weight(view: &View<'_>, q: usize) -> f64 {
     resorbable(view, q)
+        .as_slice()
         .iter()
         .map(|&(j, layer)| f64::from(view.lattice.bone_fraction[j]) * f64::from(layer).powi(2))
         .sum()
@@ -265,27 +299,32 @@ fn choose_move(
     stream: &mut crate::random::Stream,
 ) -> Option<usize> {
     let dims = view.lattice.dims;
-    let around = neighbours::all26(dims, p);
-    let candidates: Vec<usize> = around.iter().filter(|&q| !view.is_bone(q)).collect();
-    let weights: Vec<f64> = candidates
-        .iter()
-        .map(|&q| {
-            let own = if view.memory.site[q] == site {
-                2.0
-            } else {
-                1.0
-            };
-            own * dig_weight(view, q)
-        })
-        .collect();
-    if let Some(k) = weighted_pick(stream, &weights) {
+    // The marrow voxels among the 26 neighbours, in neighbour order, with weights.
+    let mut candidates = [0usize; 26];
+    let mut weights = [0.0f64; 26];
+    let mut n = 0;
+    for q in neighbours::all26(dims, p).iter() {
+        if view.is_bone(q) {
+            continue;
+        }
+        let own = if view.memory.site[q] == site {
+            2.0
+        } else {
+            1.0
+        };
+        candidates[n] = q;
+        weights[n] = own * dig_weight(view, q);
+        n += 1;
+    }
+    let candidates = &candidates[..n];
+    if let Some(k) = weighted_pick(stream, &weights[..n]) {
         return Some(candidates[k]);
     }
-    let surface: Vec<f64> = candidates
-        .iter()
-        .map(|&q| f64::from(u8::from(view.supported(q))))
-        .collect();
-    weighted_pick(stream, &surface).map(|k| candidates[k])
+    let mut surface = [0.0f64; 26];
+    for (w, &q) in surface.iter_mut().zip(candidates) {
+        *w = f64::from(u8::from(view.supported(q)));
+    }
+    weighted_pick(stream, &surface[..n]).map(|k| candidates[k])
 }
 
 /// Keeps `v[i]` where `keep[i]`.

@@ -191,24 +191,38 @@ pub fn draw_nuclei(stream: &mut Stream, mean: f64) -> u16 {
 
 /// New remodeling sites this step: `(voxel, nuclei)` in draw order. `lining` is the
 /// number of lining (quiescent surface) voxels per field cell.
+///
+/// A field cell is drawn with probability proportional to its weight (lining voxels
+/// times stimulus) by searching the running sum of the weights in cell order. Cells
+/// of weight zero (most of them: no surface) neither add to that sum nor can be drawn,
+/// so only the others are listed; the draws are those of a search over every cell.
 pub fn initiations(view: &View<'_>, lining: &[u32], fill: f64) -> Vec<(u32, u16)> {
     let rules = view.rules;
     let c = &rules.cells.precursor;
-    let weights: Vec<f64> = lining
-        .par_iter()
+    // (cell, weight) of the cells of non-zero weight, in cell order: in parallel over
+    // blocks of cells, each gone through in a plain loop.
+    const BLOCK: usize = 4096;
+    let weighted: Vec<(u32, f64)> = lining
+        .par_chunks(BLOCK)
         .enumerate()
-        .with_min_len(4096)
-        .map(|(cell, &n)| {
-            if n == 0 {
-                0.0
-            } else {
-                f64::from(n) * view.signals.stimulus(cell, c)
+        .flat_map_iter(|(b, block)| {
+            let mut out = Vec::new();
+            for (k, &n) in block.iter().enumerate() {
+                if n == 0 {
+                    continue;
+                }
+                let cell = b * BLOCK + k;
+                let w = f64::from(n) * view.signals.stimulus(cell, c);
+                if w != 0.0 {
+                    out.push((cell as u32, w));
+                }
             }
+            out
         })
         .collect();
-    let mut prefix = Vec::with_capacity(weights.len());
+    let mut prefix = Vec::with_capacity(weighted.len());
     let mut total = 0.0;
-    for w in &weights {
+    for &(_, w) in &weighted {
         total += w;
         prefix.push(total);
     }
@@ -219,7 +233,12 @@ pub fn initiations(view: &View<'_>, lining: &[u32], fill: f64) -> Vec<(u32, u16)
     let mut out = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let u = stream.uniform() * total;
-        let cell = prefix.partition_point(|&p| p <= u).min(prefix.len() - 1);
+        // The first cell whose running sum exceeds `u`; past the end (rounding), the
+        // last cell of the domain.
+        let k = prefix.partition_point(|&p| p <= u);
+        let cell = weighted
+            .get(k)
+            .map_or(lining.len() - 1, |&(cell, _)| cell as usize);
         let k = stream.below(u64::from(lining[cell]));
         if let Some(v) = nth_lining_voxel(view, cell, k as usize) {
             out.push((v as u32, draw_nuclei(&mut stream, c.nuclei_mean)));

@@ -112,15 +112,32 @@ impl TCells {
     /// Applies this step's `intents` (from [`Self::decide`]) in id order: switches,
     /// deaths, then the daughters in their mothers' order, born resting at `step`.
     pub fn apply(&mut self, intents: &[TcIntent], ids: &mut CellIds, step: u64) {
+        debug_assert_eq!(intents.len(), self.len());
+        // One pass: the survivors move down over the dead, taking their new state.
         let mut daughters = Vec::new();
+        let mut kept = 0;
         for (i, intent) in intents.iter().enumerate() {
-            self.activated[i] = intent.activated;
             if let Some(d) = intent.daughter {
                 daughters.push(d);
             }
+            if intent.dies {
+                continue;
+            }
+            self.id[kept] = self.id[i];
+            self.voxel[kept] = self.voxel[i];
+            self.activated[kept] = intent.activated;
+            self.birth_step[kept] = self.birth_step[i];
+            kept += 1;
         }
-        let keep: Vec<bool> = intents.iter().map(|i| !i.dies).collect();
-        self.retain(&keep);
+        self.id.truncate(kept);
+        self.voxel.truncate(kept);
+        self.activated.truncate(kept);
+        self.birth_step.truncate(kept);
+        let n = daughters.len();
+        self.id.reserve(n);
+        self.voxel.reserve(n);
+        self.activated.reserve(n);
+        self.birth_step.reserve(n);
         for v in daughters {
             let id = ids.take();
             self.push(id, v, false, step);
@@ -131,35 +148,64 @@ impl TCells {
     /// population tending to `target` cells.
     pub fn decide(&self, view: &View<'_>, target: f64) -> Vec<TcIntent> {
         let n = self.len().max(1) as f64;
-        (0..self.len())
-            .into_par_iter()
-            .with_min_len(1024)
-            .map(|i| self.decide_one(i, view, target / n))
+        let chances = Chances::new(view.rules, target / n);
+        self.id
+            .par_iter()
+            .zip(&self.voxel)
+            .zip(&self.activated)
+            .with_min_len(4096)
+            .map(|((&id, &voxel), &activated)| decide_one(view, &chances, id, voxel, activated))
             .collect()
     }
+}
 
-    fn decide_one(&self, i: usize, view: &View<'_>, target_ratio: f64) -> TcIntent {
-        let rules = view.rules;
+/// The per-step probabilities every T-cell draws against (the same for all of them in
+/// a step, so worked out once).
+struct Chances {
+    /// Death within the step.
+    dies: f64,
+    /// Division within the step.
+    divides: f64,
+    /// A resting cell activating.
+    activates: f64,
+    /// An activated cell resting again.
+    deactivates: f64,
+}
+
+impl Chances {
+    /// The chances of a step for a population at `target_ratio` = target / N.
+    fn new(rules: &Rules, target_ratio: f64) -> Self {
         let c = &rules.cells.tcell.params;
-        let mut stream = view.stream(self.id[i], Purpose::Death);
         let turnover = 1.0 / c.lifespan_days;
-        let dies = stream.chance(rules.chance(turnover));
-        let divides = stream.chance(rules.chance(turnover * target_ratio.min(5.0)));
-        let daughter = if divides && !dies {
-            Some(daughter_voxel(view, self.voxel[i] as usize, &mut stream) as u32)
-        } else {
-            None
-        };
-        let activated = if self.activated[i] {
-            !stream.chance(rules.chance(c.deactivation_per_day))
-        } else {
-            stream.chance(rules.chance(c.activation_per_day))
-        };
-        TcIntent {
-            dies,
-            daughter,
-            activated,
+        Self {
+            dies: rules.chance(turnover),
+            divides: rules.chance(turnover * target_ratio.min(5.0)),
+            activates: rules.chance(c.activation_per_day),
+            deactivates: rules.chance(c.deactivation_per_day),
         }
+    }
+}
+
+/// The intent of T-cell `id` at `voxel`, `activated` or resting.
+#[inline]
+fn decide_one(view: &View<'_>, p: &Chances, id: u64, voxel: u32, activated: bool) -> TcIntent {
+    let mut stream = view.stream(id, Purpose::Death);
+    let dies = stream.chance(p.dies);
+    let divides = stream.chance(p.divides);
+    let daughter = if divides && !dies {
+        Some(daughter_voxel(view, voxel as usize, &mut stream) as u32)
+    } else {
+        None
+    };
+    let activated = if activated {
+        !stream.chance(p.deactivates)
+    } else {
+        stream.chance(p.activates)
+    };
+    TcIntent {
+        dies,
+        daughter,
+        activated,
     }
 }
 
@@ -175,13 +221,17 @@ pub fn target(rules: &Rules, marrow_mm3: f64, exposure: &Exposure) -> f64 {
 
 /// A marrow voxel next to `v` (or `v` itself when none is free of bone).
 fn daughter_voxel(view: &View<'_>, v: usize, stream: &mut crate::random::Stream) -> usize {
-    let around: Vec<usize> = neighbours::all26(view.lattice.dims, v)
-        .iter()
-        .filter(|&q| !view.is_bone(q))
-        .collect();
-    if around.is_empty() {
+    let mut around = [0usize; 26];
+    let mut n = 0;
+    for q in neighbours::all26(view.lattice.dims, v).iter() {
+        if !view.is_bone(q) {
+            around[n] = q;
+            n += 1;
+        }
+    }
+    if n == 0 {
         v
     } else {
-        around[stream.below(around.len() as u64) as usize]
+        around[stream.below(n as u64) as usize]
     }
 }

@@ -3,8 +3,9 @@
 //! it calls.
 
 use crate::cells::bmu;
+use crate::cells::decide::{self, Populations, StepIntents};
 use crate::cells::mechanics::CutGuard;
-use crate::cells::{tcell, BmuRecord, Fusions, ObIntent, OcIntent, SiteIntent, TcIntent, View};
+use crate::cells::{BmuRecord, Fusions, ObIntent, OcIntent, SiteIntent, TcIntent, View};
 use crate::morphometry::{local_thickness, Phase as MaskPhase};
 use crate::pharmacology::Exposure;
 
@@ -59,15 +60,28 @@ impl Simulation {
             seed: self.run.seed,
             step: self.step,
         };
-        let tcells = tcell::target(&self.rules, w.marrow_mm3(), exposure);
+        let populations = Populations {
+            osteoclasts: &w.osteoclasts,
+            osteoblasts: &w.osteoblasts,
+            tcells: &w.tcells,
+            pool: &w.pool,
+            bmus: &w.bmus,
+            lining: &w.surface.lining,
+            marrow_mm3: w.marrow_mm3(),
+        };
+        let StepIntents {
+            oc,
+            ob,
+            tc,
+            fusions,
+            sites,
+        } = decide::decide(&view, &populations);
         Intents {
-            oc: w.osteoclasts.decide(&view),
-            ob: w.osteoblasts.decide(&view),
-            tc: w.tcells.decide(&view, tcells),
-            fusions: w
-                .pool
-                .decide(&view, &w.surface.lining, &w.osteoclasts, &w.bmus),
-            sites: w.bmus.decide(&view),
+            oc,
+            ob,
+            tc,
+            fusions,
+            sites,
         }
     }
 

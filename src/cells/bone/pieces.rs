@@ -5,8 +5,9 @@
 //! which the structure goes on).
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::grid::neighbours::{all26, face};
+use crate::grid::neighbours::{all26, face, Neighbours};
 use crate::grid::BoneMask;
 
 /// The marrow pockets that making marrow voxel `v` bone would wall in: each marrow
@@ -23,7 +24,7 @@ pub fn enclosed_pockets(mask: &BoneMask, v: usize, limit: usize) -> Vec<Vec<usiz
         &starts,
         limit,
         |i| mask.data[i] == 0,
-        |i| face(dims, i).iter().collect(),
+        |i| face(dims, i),
     )
 }
 
@@ -39,26 +40,47 @@ pub fn detached_fragments(mask: &BoneMask, j: usize, limit: usize) -> Vec<Vec<us
         &starts,
         limit,
         |i| mask.data[i] != 0,
-        |i| all26(dims, i).iter().collect(),
+        |i| all26(dims, i),
     )
+}
+
+/// A hasher for voxel indices (one multiply; the searches only ask whether a voxel
+/// was seen, never walk the set, so the hash has no effect on any result).
+#[derive(Default)]
+struct IndexHasher(u64);
+
+impl Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 /// The closed regions (see the module documentation) of voxels satisfying `inside`,
 /// grown from `starts` through `next`, never through `centre`.
-fn closed_regions(
+fn closed_regions<const N: usize>(
     mask: &BoneMask,
     centre: usize,
     starts: &[usize],
     limit: usize,
     inside: impl Fn(usize) -> bool,
-    next: impl Fn(usize) -> Vec<usize>,
+    next: impl Fn(usize) -> Neighbours<N>,
 ) -> Vec<Vec<usize>> {
     let dims = mask.dims;
     let on_face = |i: usize| {
         let (x, y, z) = dims.coords(i);
         x == 0 || y == 0 || z == 0 || x + 1 == dims.nx || y + 1 == dims.ny || z + 1 == dims.nz
     };
-    let mut seen: HashSet<usize> = HashSet::new();
+    let mut seen: HashSet<usize, BuildHasherDefault<IndexHasher>> = HashSet::default();
     let mut closed = Vec::new();
     for &start in starts {
         if !inside(start) || seen.contains(&start) {
@@ -75,7 +97,7 @@ fn closed_regions(
                 open = true;
                 break;
             }
-            for u in next(i) {
+            for u in next(i).iter() {
                 if u != centre && inside(u) && seen.insert(u) {
                     region.push(u);
                 }
