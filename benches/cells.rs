@@ -8,7 +8,7 @@
 //! postmenopausal (estradiol 10 pg/mL), run for 120 days from a quiescent start, so the
 //! populations are those the model grows: about 97% T-cells, 3% osteoblasts refilling
 //! cavities and 0.1% osteoclasts resorbing, in some 3,000 open sites on the 10^6
-//! world (989,252 cells). Field solves every 30 days and mechanics checks every 30 days keep the build
+//! world (989,252 cells when written). Field solves every 30 days and mechanics checks every 30 days keep the build
 //! short (the decide stage reads their results, not their cadence); the 10^6 world
 //! still takes a minute or two to build (2 GB of memory), once for all its
 //! benchmarks, and only when one of them is selected.
